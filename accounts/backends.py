@@ -1,0 +1,34 @@
+"""Log in with a personal account number (or the login's own username)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+from accounts.models import AccountLink
+
+
+class AccountNumberBackend(ModelBackend):
+    """``username`` may be a 10-digit account number held by the login, a
+    confirmed email, or the login's username (staff)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not username or password is None:
+            return None
+        User = get_user_model()
+        ident = username.strip()
+        user = None
+        if ident.isdigit() and len(ident) == 10:
+            link = AccountLink.objects.select_related("user").filter(account__number=ident).first()
+            user = link.user if link else None
+        elif "@" in ident:
+            user = User.objects.filter(email__iexact=ident, email_confirmed_at__isnull=False).first()
+        if user is None:
+            user = User.objects.filter(username=ident).first()
+        if user is None:
+            # Same cost as a real check: no timing hint that the login is unknown.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

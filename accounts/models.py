@@ -1,0 +1,196 @@
+"""Personal accounts (лицевые счета) and the residents' logins."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+ACCOUNT_NUMBER_REGEX = r"^[0-9]{10}$"
+
+
+class User(AbstractUser):
+    """A login. Residents log in with an account number or their confirmed
+    email; one login may hold several personal accounts (``AccountLink``).
+    Staff are users with ``is_staff``."""
+
+    email = models.EmailField(_("электронная почта"), blank=True)
+    email_confirmed_at = models.DateTimeField(_("почта подтверждена"), null=True, blank=True)
+    middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
+    phone = models.CharField(_("телефон"), max_length=32, blank=True)
+    must_change_password = models.BooleanField(
+        _("сменить пароль при входе"),
+        default=False,
+        help_text=_("Пароль выдан оператором и должен быть заменён при следующем входе."),
+    )
+    notify_readings = models.BooleanField(_("напоминать о показаниях"), default=False)
+    notify_payments = models.BooleanField(_("сообщать об оплатах"), default=True)
+    paperless_receipts = models.BooleanField(_("квитанция по электронной почте"), default=False)
+    password_changed_at = models.DateTimeField(_("пароль изменён"), null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("пользователь")
+        verbose_name_plural = _("пользователи")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("Этот адрес электронной почты уже используется."),
+            ),
+        ]
+
+    def __str__(self):
+        full = " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full or self.username
+
+
+class PersonalAccount(models.Model):
+    """A personal account: one per dwelling (or per payer)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("открыт")
+        CLOSED = "closed", _("закрыт")
+
+    number = models.CharField(_("номер лицевого счёта"), max_length=10, unique=True)
+    els = models.CharField(_("ЕЛС"), max_length=10, blank=True, help_text=_("Единый лицевой счёт ГИС ЖКХ"))
+    gis_document_id = models.CharField(_("ИПД"), max_length=18, blank=True)
+    owner_last_name = models.CharField(_("фамилия плательщика"), max_length=150)
+    owner_first_name = models.CharField(_("имя"), max_length=150, blank=True)
+    owner_middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
+    street = models.CharField(_("улица"), max_length=200)
+    house = models.CharField(_("дом"), max_length=20)
+    flat = models.CharField(_("квартира"), max_length=20, blank=True)
+    postcode = models.CharField(_("индекс"), max_length=6, blank=True)
+    city = models.CharField(_("город"), max_length=100, default="г. Севастополь")
+    area = models.DecimalField(_("площадь, м²"), max_digits=8, decimal_places=2)
+    heated_area = models.DecimalField(
+        _("отапливаемая площадь, м²"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    residents = models.PositiveSmallIntegerField(_("проживает, чел."), default=1)
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField(_("открыт с"))
+    closed_on = models.DateField(_("закрыт с"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("лицевой счёт")
+        verbose_name_plural = _("лицевые счета")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=ACCOUNT_NUMBER_REGEX),
+                name="accounts_account_number_10_digits",
+                violation_error_message=_("Номер лицевого счёта — 10 цифр."),
+            ),
+            models.CheckConstraint(condition=Q(area__gt=0), name="accounts_account_area_positive"),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False),
+                name="accounts_account_closed_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["street", "house", "flat"], name="accounts_account_addr_idx"),
+            models.Index(fields=["owner_last_name"], name="accounts_account_owner_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} — {self.address}"
+
+    @property
+    def address(self) -> str:
+        parts = [self.city, self.street, f"д. {self.house}"]
+        if self.flat:
+            parts.append(f"кв. {self.flat}")
+        return ", ".join(parts)
+
+    @property
+    def owner_name(self) -> str:
+        return " ".join(p for p in (self.owner_last_name, self.owner_first_name, self.owner_middle_name) if p)
+
+    @property
+    def masked_number(self) -> str:
+        """ "100****001": enough to recognise, not enough to use."""
+        return f"{self.number[:3]}****{self.number[-3:]}"
+
+
+class AccountLink(models.Model):
+    """Which login holds which personal account. An account has at most one
+    login; a login may hold several accounts."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_links")
+    account = models.OneToOneField(PersonalAccount, on_delete=models.CASCADE, related_name="link")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("привязка лицевого счёта")
+        verbose_name_plural = _("привязки лицевых счетов")
+
+    def __str__(self):
+        return f"{self.user} → {self.account.number}"
+
+
+class Consent(models.Model):
+    """A consent given by a resident (152-ФЗ): what, when, from where, which text."""
+
+    class Kind(models.TextChoices):
+        NOTIFICATIONS = "notifications", _("уведомления по электронной почте")
+        PAPERLESS = "paperless", _("квитанция в электронном виде")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("вид"), max_length=20, choices=Kind.choices)
+    text_version = models.CharField(_("версия текста"), max_length=20)
+    given = models.BooleanField(_("дано"), default=True)
+    ip_address = models.GenericIPAddressField(_("адрес"), null=True, blank=True)
+    created_at = models.DateTimeField(_("когда"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("согласие")
+        verbose_name_plural = _("согласия")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_kind_display()} ({self.text_version})"
+
+
+class SecurityEvent(models.Model):
+    """Security log (DOMAIN): who, what, when — never a password, token or link."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("вход")
+        LOGIN_FAILED = "login_failed", _("неудачный вход")
+        LOCKOUT = "lockout", _("блокировка")
+        LOGOUT = "logout", _("выход")
+        REGISTRATION = "registration", _("регистрация")
+        REGISTRATION_FAILED = "registration_failed", _("неудачная регистрация")
+        PASSWORD_RESET_REQUEST = "reset_request", _("запрос сброса пароля")
+        PASSWORD_RESET = "reset", _("сброс пароля")
+        PASSWORD_CHANGE = "password_change", _("смена пароля")
+        EMAIL_CHANGE = "email_change", _("смена почты")
+        ACCOUNT_LINK = "account_link", _("привязка счёта")
+        ACCOUNT_UNLINK = "account_unlink", _("отвязка счёта")
+        STAFF_RESET = "staff_reset", _("сброс пароля оператором")
+        WEBHOOK_REJECTED = "webhook_rejected", _("отклонённое уведомление")
+        CREDIT_REFUSED = "credit_refused", _("отказ в зачислении")
+
+    kind = models.CharField(_("событие"), max_length=32, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("кто")
+    )
+    account_number = models.CharField(_("лицевой счёт"), max_length=32, blank=True)
+    ip_address = models.GenericIPAddressField(_("адрес"), null=True, blank=True)
+    detail = models.JSONField(_("подробности"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("когда"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("событие безопасности")
+        verbose_name_plural = _("журнал безопасности")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%d.%m.%Y %H:%M} {self.get_kind_display()}"

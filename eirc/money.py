@@ -1,0 +1,79 @@
+"""Money: exact Decimals, one rounding rule, one formatting rule.
+
+Every amount in the project passes through :func:`round_money` when a line is
+produced (ROUND_HALF_UP to kopecks) and through :func:`format_rub` when it is
+shown ("1 234,56 ₽", the thousands separated by a no-break space).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+KOPECK = Decimal("0.01")
+TARIFF_QUANT = Decimal("0.0001")
+READING_QUANT = Decimal("0.001")
+NBSP = "\xa0"
+ZERO = Decimal("0.00")
+
+
+def round_money(value: Decimal | int | str) -> Decimal:
+    """Round to kopecks, half up. Refuses floats: they are never money."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float")
+    return Decimal(value).quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+def to_kopecks(value: Decimal) -> int:
+    """Exact number of kopecks of an already rounded amount."""
+    q = round_money(value)
+    if q != Decimal(value):
+        raise ValueError(f"{value} has fractions of a kopeck")
+    return int(q * 100)
+
+
+def from_kopecks(kopecks: int) -> Decimal:
+    return (Decimal(kopecks) / 100).quantize(KOPECK)
+
+
+def format_amount(value: Decimal | None) -> str:
+    """ "1 234,56" (no currency sign); None gives an empty string."""
+    if value is None:
+        return ""
+    q = round_money(value)
+    sign = "-" if q < 0 else ""
+    whole, frac = f"{abs(q):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{NBSP.join(groups)},{frac}"
+
+
+def format_rub(value: Decimal | None) -> str:
+    """ "1 234,56 ₽"."""
+    if value is None:
+        return ""
+    return f"{format_amount(value)}{NBSP}₽"
+
+
+_AMOUNT_RE = re.compile(r"^\s*(\d{1,10}(?:[ \u00a0]\d{3})*|\d+)[.,](\d{2})\s*$")
+
+
+def parse_amount_with_kopecks(text: str) -> Decimal:
+    """Parse "1234,56" / "1234.56" / "1 234,56". The kopecks are required.
+
+    Raises ValueError("kopecks") when the fraction is missing and
+    ValueError("format") for anything else that is not an amount.
+    """
+    raw = (text or "").strip()
+    m = _AMOUNT_RE.match(raw)
+    if not m:
+        if re.fullmatch(r"\d[\d \u00a0]*", raw):
+            raise ValueError("kopecks")
+        raise ValueError("format")
+    whole = re.sub(r"[ \u00a0]", "", m.group(1))
+    try:
+        return Decimal(f"{whole}.{m.group(2)}")
+    except InvalidOperation as exc:  # pragma: no cover - the regex guards it
+        raise ValueError("format") from exc

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from eirc import views
+
+admin.site.site_header = "ЕИРЦ Севастополь — администрирование"
+admin.site.site_title = "ЕИРЦ Севастополь"
+admin.site.index_title = "Управление личным кабинетом"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("captcha/", include("captcha.urls")),
+    path("", include("documents.urls")),
+]

@@ -1,0 +1,58 @@
+"""Project-level pages: the home page and the health check."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+log = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request):
+    return render(request, "home.html")
+
+
+def _check_database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True, "ok"
+    except Exception as exc:
+        log.warning("health: database check failed: %s", exc.__class__.__name__)
+        return False, "unavailable"
+
+
+def _check_broker() -> tuple[bool, str] | None:
+    url = settings.CELERY_BROKER_URL
+    if not url or settings.CELERY_TASK_ALWAYS_EAGER:
+        return None
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        return True, "ok"
+    except Exception as exc:
+        log.warning("health: broker check failed: %s", exc.__class__.__name__)
+        return False, "unavailable"
+
+
+@never_cache
+@require_GET
+def health(request):
+    """JSON health: the database and, when configured, the broker. 200 or 503."""
+    checks = {}
+    ok, checks["database"] = _check_database()
+    broker = _check_broker()
+    if broker is not None:
+        broker_ok, checks["broker"] = broker
+        ok = ok and broker_ok
+    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)

@@ -1,0 +1,184 @@
+"""Payment attempts, refunds, the webhook inbox, bank registry imports.
+
+One ``Payment`` row per attempt, created with its own idempotence key before
+any call to the gateway. A payment is credited to the ledger exactly once:
+``billing.LedgerEntry.payment`` is a unique (one-to-one) link, and the
+confirming service locks the payment row.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import PersonalAccount
+from billing.models import MONEY, Period
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        CREATED = "created", _("создан")
+        PENDING = "pending", _("обрабатывается")
+        WAITING_FOR_CAPTURE = "waiting_for_capture", _("ожидает подтверждения")
+        SUCCEEDED = "succeeded", _("оплачен")
+        CANCELED = "canceled", _("отменён")
+        EXPIRED = "expired", _("истёк")
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("онлайн, банковская карта")
+        REGISTRY = "registry", _("реестр банка")
+        CASH = "cash", _("касса")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="payments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField(_("способ"), max_length=10, choices=Source.choices, default=Source.ONLINE)
+    amount = models.DecimalField(_("сумма"), **MONEY)
+    currency = models.CharField(_("валюта"), max_length=3, default="RUB")
+    status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.CREATED)
+    for_period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("за период")
+    )
+    provider = models.CharField(_("платёжный сервис"), max_length=40, blank=True)
+    idempotence_key = models.UUIDField(_("ключ идемпотентности"), default=uuid.uuid4, unique=True, editable=False)
+    provider_payment_id = models.CharField(_("id у платёжного сервиса"), max_length=64, null=True, blank=True)
+    external_id = models.CharField(
+        _("номер операции банка"),
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text=_("Для платежей из реестра банка"),
+    )
+    confirmation_url = models.URLField(_("адрес оплаты"), max_length=500, blank=True)
+    receipt_email = models.EmailField(_("почта для чека"), blank=True)
+    paid_at = models.DateTimeField(_("оплачен"), null=True, blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_checked_at = models.DateTimeField(_("последняя проверка"), null=True, blank=True)
+    failure_reason = models.CharField(_("причина отказа"), max_length=250, blank=True)
+    registry = models.ForeignKey(
+        "RegistryImport", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+
+    class Meta:
+        verbose_name = _("платёж")
+        verbose_name_plural = _("платежи")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payments_payment_amount_positive",
+                violation_error_message=_("Сумма платежа должна быть больше нуля."),
+            ),
+            models.CheckConstraint(condition=Q(currency="RUB"), name="payments_payment_rub"),
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"],
+                condition=Q(provider_payment_id__isnull=False),
+                name="payments_payment_provider_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="payments_payment_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | Q(paid_at__isnull=False),
+                name="payments_payment_succeeded_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="payments_status_created"),
+            models.Index(fields=["account", "-created_at"], name="payments_account_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.account.number} {self.amount} ₽ ({self.get_status_display()})"
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("обрабатывается")
+        SUCCEEDED = "succeeded", _("выполнен")
+        CANCELED = "canceled", _("отклонён")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("сумма"), **MONEY)
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotence_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider_refund_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    reason = models.CharField(_("причина"), max_length=250)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("возврат")
+        verbose_name_plural = _("возвраты")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payments_refund_amount_positive",
+                violation_error_message=_("Сумма возврата должна быть больше нуля."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"возврат {self.amount} ₽ по {self.payment_id}"
+
+
+class WebhookEvent(models.Model):
+    """The inbox of gateway notifications. Stored once (unique key); never
+    trusted: a task re-fetches the object from the gateway."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("получено")
+        PROCESSED = "processed", _("обработано")
+        REJECTED = "rejected", _("отклонено")
+
+    provider = models.CharField(max_length=40)
+    event = models.CharField(_("событие"), max_length=60)
+    object_id = models.CharField(_("объект"), max_length=64)
+    remote_addr = models.GenericIPAddressField(_("адрес отправителя"), null=True, blank=True)
+    body = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    note = models.CharField(max_length=250, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("уведомление платёжного сервиса")
+        verbose_name_plural = _("уведомления платёжного сервиса")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event", "object_id"], name="payments_webhook_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} {self.object_id}"
+
+
+class RegistryImport(models.Model):
+    """A bank's registry file of offline payments, imported once (checksum)."""
+
+    filename = models.CharField(_("файл"), max_length=250)
+    checksum = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    rows = models.PositiveIntegerField(_("строк"), default=0)
+    total = models.DecimalField(_("сумма"), **MONEY, default=0)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("реестр платежей")
+        verbose_name_plural = _("реестры платежей")
+        ordering = ["-imported_at"]
+        constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="payments_registry_total_nonneg")]
+
+    def __str__(self):
+        return f"{self.filename} ({self.imported_at:%d.%m.%Y})"
