@@ -1,0 +1,36 @@
+"""Reads scoped to the requesting user. A foreign id is a 404, never a 403."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from accounts.models import PersonalAccount
+
+ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
+
+
+def accounts_for_user(*, user):
+    """The personal accounts the login holds, by number."""
+    if not user.is_authenticated:
+        return PersonalAccount.objects.none()
+    return PersonalAccount.objects.filter(link__user=user).order_by("number")
+
+
+def account_for_user(*, user, account_id) -> PersonalAccount:
+    """One of the user's accounts, or Http404."""
+    try:
+        return accounts_for_user(user=user).get(pk=account_id)
+    except (PersonalAccount.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def active_account(request) -> PersonalAccount | None:
+    """The account chosen in the header (kept in the session), else the first
+    one the user holds; None when the user holds none."""
+    accounts = accounts_for_user(user=request.user)
+    chosen = request.session.get(ACTIVE_ACCOUNT_SESSION_KEY)
+    if chosen is not None:
+        account = accounts.filter(pk=chosen).first()
+        if account is not None:
+            return account
+    return accounts.first()
