@@ -1,15 +1,25 @@
 # The two commands of the README:
 #   make run   - the portal on embedded defaults (SQLite, eager tasks, console email, sandbox payments)
-#   make test  - lint, migration and deploy checks, and the whole test suite on Postgres and Redis
+#   make test  - service check, lint, migration and deploy checks, and the whole test suite on Postgres and Redis
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/eirc
-export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint check-deploy venv venv-dev clean bench worker beat
+# make test reads DATABASE_URL / REDIS_URL (or the *_TEST variants, which win),
+# defaulting to the local servers. pytest-django creates its own test_<name>
+# database next to the named one, so the named database itself is not touched.
+DATABASE_URL_TEST ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/eirc)
+REDIS_URL_TEST ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
+# make run ignores the production variables of the shell: it is the embedded default.
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL -u DEBUG -u PAYMENT_PROVIDER
+
+# The checks of make test run one after another, even under make -j.
+.NOTPARALLEL:
+
+.PHONY: run test lint check-services check-migrations check-deploy pytest venv venv-dev clean worker beat
 
 $(VENV)/.run-installed: requirements.txt
 	@scripts/ensure-debian-packages run
@@ -28,31 +38,39 @@ venv-dev: $(VENV)/.dev-installed
 
 run: venv
 	@mkdir -p var
-	@env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL $(PY) manage.py migrate --noinput -v 0
-	@env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL $(PY) manage.py seed_demo --if-empty
-	@echo "Портал: http://127.0.0.1:$(PORT)/  (остановить: Ctrl+C)"
-	@env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(EMBEDDED) $(PY) manage.py migrate --noinput -v 0
+	@$(EMBEDDED) $(PY) manage.py seed_demo --if-empty
+	@echo "Портал: http://127.0.0.1:$(PORT)/   администрирование: http://127.0.0.1:$(PORT)/admin/   (остановить: Ctrl+C)"
+	@$(EMBEDDED) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production variables for the deploy check: nothing here is a real secret.
+PROD_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=lk.sev-eirc.ru SITE_URL=https://lk.sev-eirc.ru \
+	PAYMENT_PROVIDER=payments.providers.yookassa.YooKassaProvider \
+	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST)
+
+check-services: venv-dev
+	@DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) scripts/check-services
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Production variables for the deploy check: nothing here is a real secret.
-PROD_ENV := DEBUG=false SECRET_KEY=ci-$$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 60) \
-	ALLOWED_HOSTS=lk.sev-eirc.ru SITE_URL=https://lk.sev-eirc.ru \
-	PAYMENT_PROVIDER=payments.providers.yookassa.YooKassaProvider \
-	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST)
+# An in-memory SQLite database: the check must not depend on (or touch) var/.
+check-migrations: venv-dev
+	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 check-deploy: venv-dev
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
+# pytest's exit code 5 means it collected no tests: that is a failure, said aloud.
+pytest: venv-dev
+	@DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — failing." >&2; fi; exit $$rc
+
+# In this order; the first failure stops the run.
 test: venv-dev
-	@DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) scripts/check-services
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	env -u DATABASE_URL $(PY) manage.py makemigrations --check --dry-run
-	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
-	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory check-services lint check-migrations check-deploy pytest
 
 worker: venv
 	$(VENV)/bin/celery -A eirc worker -l info

@@ -194,3 +194,46 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%d.%m.%Y %H:%M} {self.get_kind_display()}"
+
+
+class AccessToken(models.Model):
+    """An emailed link's token. Only its SHA-256 is stored; the link is single
+    use (``used_at``) and short-lived (``expires_at``)."""
+
+    class Purpose(models.TextChoices):
+        REGISTRATION = "registration", _("подтверждение регистрации")
+        PASSWORD_RESET = "password_reset", _("сброс пароля")
+        EMAIL_CHANGE = "email_change", _("смена почты")
+
+    purpose = models.CharField(_("назначение"), max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    email = models.EmailField(_("адрес"), blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("действует до"))
+    used_at = models.DateTimeField(_("использован"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ссылка из письма")
+        verbose_name_plural = _("ссылки из писем")
+        indexes = [models.Index(fields=["purpose", "expires_at"], name="accounts_token_purpose_idx")]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class LoginSession(models.Model):
+    """Which session keys belong to which login, so that a password change or
+    reset can end every other session explicitly."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("сеанс входа")
+        verbose_name_plural = _("сеансы входа")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%d.%m.%Y %H:%M}"

@@ -34,3 +34,21 @@ def active_account(request) -> PersonalAccount | None:
         if account is not None:
             return account
     return accounts.first()
+
+
+def recent_bill_amounts(account: PersonalAccount) -> list:
+    """The amounts a resident may type as proof of holding ``account``: the
+    «итого к оплате» of the last two receipts, i.e. the ``closing`` of the
+    account's two latest statements. Decimals, compared exactly."""
+    from billing.models import Statement
+
+    return list(
+        Statement.objects.filter(account=account).order_by("-period__month").values_list("closing", flat=True)[:2]
+    )
+
+
+def security_events_for_user(*, user, limit: int = 20):
+    """The login's own recent security events (profile page)."""
+    from accounts.models import SecurityEvent
+
+    return SecurityEvent.objects.filter(user=user).order_by("-created_at")[:limit]

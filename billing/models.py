@@ -10,6 +10,8 @@ database constraint and ``billing_check`` proves it equals the ledger.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -18,6 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import PersonalAccount
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+HALF_KOPECK = Decimal("0.005")
+
+
+def _adds_up(field: str, expr) -> Q:
+    """``field = expr`` for 2-place money columns, written as "within half a
+    kopeck": on PostgreSQL (exact numerics, every difference a multiple of
+    0.01) it is exactly equality; on SQLite, which does this arithmetic in
+    binary floating point, it does not refuse 0.1 + 0.2 = 0.3."""
+    return Q(**{f"{field}__gt": expr - HALF_KOPECK, f"{field}__lt": expr + HALF_KOPECK})
+
+
 RATE = {"max_digits": 12, "decimal_places": 4}
 QTY = {"max_digits": 14, "decimal_places": 3}
 
@@ -288,7 +301,7 @@ class Charge(models.Model):
                 condition=Q(benefit__gte=0, benefit__lte=F("amount")), name="billing_charge_benefit_bounded"
             ),
             models.CheckConstraint(
-                condition=Q(total=F("amount") - F("benefit") + F("recalculation")),
+                condition=_adds_up("total", F("amount") - F("benefit") + F("recalculation")),
                 name="billing_charge_total_adds_up",
             ),
         ]
@@ -406,6 +419,9 @@ class LedgerEntry(models.Model):
     )
     occurred_on = models.DateField(_("дата"))
     description = models.CharField(_("описание"), max_length=250, blank=True)
+    details = models.JSONField(
+        _("расчёт"), default=dict, blank=True, help_text=_("Для пени: суммы и диапазоны дней, ставка, доля.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -473,15 +489,16 @@ class Statement(models.Model):
                 name="billing_statement_signs",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    closing=F("opening")
+                condition=_adds_up(
+                    "closing",
+                    F("opening")
                     + F("charged")
                     - F("benefits")
                     + F("recalculations")
                     + F("penalties")
                     - F("paid")
                     + F("refunds")
-                    + F("corrections")
+                    + F("corrections"),
                 ),
                 name="billing_statement_adds_up",
             ),

@@ -73,6 +73,12 @@ class Receipt(models.Model):
     document = models.OneToOneField(IssuedDocument, on_delete=models.PROTECT, null=True, blank=True)
     rendered_at = models.DateTimeField(_("сформирована"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("отправлена"), null=True, blank=True)
+    checked_at = models.DateTimeField(
+        _("сверена с начислениями"),
+        null=True,
+        blank=True,
+        help_text=_("Когда последний раз проверено, что файл актуален."),
+    )
     error = models.CharField(max_length=250, blank=True)
 
     class Meta:
@@ -157,3 +163,36 @@ class Office(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReceiptBatch(models.Model):
+    """One issuing of a period's receipts: chunks run on the workers and
+    count their progress here. Re-running a period resumes: receipts that are
+    already current are skipped (the statement hash), so only what is
+    missing, failed or stale is rendered."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("выполняется")
+        DONE = "done", _("завершён")
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="receipt_batches")
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(_("счетов"), default=0)
+    chunks = models.PositiveIntegerField(_("частей"), default=0)
+    chunks_done = models.PositiveIntegerField(_("частей готово"), default=0)
+    processed = models.PositiveIntegerField(_("обработано"), default=0)
+    rendered = models.PositiveIntegerField(_("сформировано"), default=0)
+    failed = models.PositiveIntegerField(_("ошибок"), default=0)
+    started_at = models.DateTimeField(_("начат"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("завершён"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("выпуск квитанций")
+        verbose_name_plural = _("выпуски квитанций")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"ЕПД за {self.period}: {self.processed}/{self.total}"

@@ -1,11 +1,36 @@
 from django.urls import path
 
-from documents import views
+from documents import views, views_certificates, views_receipts, views_verify
 
 app_name = "documents"
 
 urlpatterns = [
+    # Reference information (public). /info/<slug>/ are staff-edited flatpages
+    # served by the flatpage fallback middleware.
+    path("info/", views.reference_index, name="reference"),
     path("info/offices/", views.offices, name="offices"),
     path("info/contacts/", views.contacts, name="contacts"),
     path("info/tariffs/", views.tariffs, name="tariffs"),
+    # Receipts (ЕПД) of the resident.
+    path("cabinet/receipts/", views_receipts.receipts, name="receipts"),
+    path("cabinet/receipts/paperless/", views_receipts.paperless, name="paperless"),
+    path(
+        "cabinet/receipts/<int:year>-<int:month>/download/",
+        views_receipts.receipt_download,
+        name="receipt_download",
+    ),
+    path("cabinet/receipts/<int:year>-<int:month>/print/", views_receipts.receipt_print, name="receipt_print"),
+    # Certificates.
+    path("cabinet/certificates/", views_certificates.certificates, name="certificates"),
+    path("cabinet/certificates/order/", views_certificates.certificate_order, name="certificate_order"),
+    path(
+        "cabinet/certificates/<int:request_id>/download/",
+        views_certificates.certificate_download,
+        name="certificate_download",
+    ),
+    # Public: authenticity check, the e-receipt unsubscribe link, staff list.
+    path("documents/verify/", views_verify.verify, name="verify_form"),
+    path("documents/verify/<str:code>/", views_verify.verify, name="verify"),
+    path("documents/unsubscribe/<str:token>/", views_receipts.unsubscribe, name="unsubscribe"),
+    path("documents/paperless/", views_receipts.paperless_list, name="paperless_list"),
 ]

@@ -9,7 +9,9 @@ console email, sandbox payments. Production sets variables (see
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -31,6 +33,25 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
 
+def _refuse(message: str) -> NoReturn:
+    """Stop start-up on an unsafe setting with one line, not a traceback.
+
+    The error is still an ``ImproperlyConfigured`` (gunicorn and tests see
+    the usual exception); only an uncaught one at the top of a command
+    (``manage.py``, ``celery``) is printed as its message alone.
+    """
+    default_hook = sys.excepthook
+
+    def one_line(kind, value, tb):
+        if issubclass(kind, ImproperlyConfigured):
+            print(f"ImproperlyConfigured: {value}", file=sys.stderr)
+        else:
+            default_hook(kind, value, tb)
+
+    sys.excepthook = one_line
+    raise ImproperlyConfigured(message)
+
+
 def _weak_secret(key: str) -> bool:
     return len(key) < 50 or len(set(key)) < 5 or key.startswith(("django-insecure", "dev-insecure"))
 
@@ -39,14 +60,14 @@ if DEBUG:
     SECRET_KEY = SECRET_KEY or _DEV_SECRET
 else:
     if not SECRET_KEY:
-        raise ImproperlyConfigured(
+        _refuse(
             "SECRET_KEY is not set: with DEBUG off set a random SECRET_KEY of 50+ characters "
             "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
         )
     if _weak_secret(SECRET_KEY):
-        raise ImproperlyConfigured("SECRET_KEY is weak: with DEBUG off use 50+ random characters, not a default value.")
+        _refuse("SECRET_KEY is weak: with DEBUG off use 50+ random characters, not a default value.")
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS is empty: with DEBUG off list the site's host names.")
+        _refuse("ALLOWED_HOSTS is empty: with DEBUG off list the site's host names.")
 
 # Public address of the site: emailed links are built from it, never from the
 # request's Host header.
@@ -66,6 +87,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "captcha",
     "bootstrap",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "billing",
     "meters",
@@ -83,9 +107,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "eirc.middleware.SessionTimeoutMiddleware",
+    "eirc.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "eirc.urls"
@@ -117,7 +145,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.AccountNumberBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.AccountNumberBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -135,6 +163,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "eirc.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "accounts.validators.AccountSimilarityValidator"},
 ]
 
 # --- Language, time ------------------------------------------------------
@@ -179,7 +208,8 @@ else:
 
 # --- Celery: workers on Redis, or eager in process when no broker is set ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# Tests run tasks in process unless a test starts a real worker itself.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL or TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -237,7 +267,7 @@ YOOKASSA_WEBHOOK_NETWORKS = env.list(
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 if not DEBUG and PAYMENT_PROVIDER.endswith("SandboxProvider") and not PAYMENT_SANDBOX_ALLOWED:
-    raise ImproperlyConfigured(
+    _refuse(
         "The sandbox payment provider is refused with DEBUG off: set PAYMENT_PROVIDER to "
         "payments.providers.yookassa.YooKassaProvider (or PAYMENT_SANDBOX_ALLOWED=true for a demo stand)."
     )
@@ -298,3 +328,116 @@ LOGGING = {
         "eirc.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- public pages ---
+# The project package is not an app: register its template library ({% load eirc %}).
+TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["eirc"] = "eirc.templatetags.eirc"
+
+
+# --- accounts (access) ---
+# Brute force (DOMAIN): django-axes locks a login identifier and a client
+# address separately after AXES_FAILURE_LIMIT failures; the lockout lifts by
+# itself AXES_COOLOFF_TIME after the last counted failure, and failures during
+# a lockout do not extend it (no lock-forever by a third party). With 10
+# failures per 15 minutes at most 40 failures per account per hour reach the
+# password check (DOMAIN: at most 100).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "captcha_1"]
+AXES_VERBOSE = False
+# Registration and reset throttles (accounts/throttle.py): (limit, window in s).
+ACCOUNTS_THROTTLES = {
+    "register_number": (env.int("THROTTLE_REGISTER_PER_NUMBER", default=5), 3600),
+    "register_ip": (env.int("THROTTLE_REGISTER_PER_IP", default=20), 3600),
+    "reset_number": (env.int("THROTTLE_RESET_PER_NUMBER", default=5), 3600),
+    "reset_ip": (env.int("THROTTLE_RESET_PER_IP", default=20), 3600),
+    "link_number": (env.int("THROTTLE_LINK_PER_NUMBER", default=5), 3600),
+    "link_user": (env.int("THROTTLE_LINK_PER_USER", default=10), 3600),
+}
+REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
+PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)
+EMAIL_CHANGE_LINK_LIFETIME = timedelta(hours=24)
+CONSENT_TEXT_VERSION = env.str("CONSENT_TEXT_VERSION", default="2026-01")
+# Staff two-factor login (django-otp TOTP) for /admin/: on by default in
+# production, off in DEBUG so the demo admin login of `make run` works.
+# Enrol a device with `manage.py enroll_totp USERNAME`.
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=not DEBUG)
+OTP_TOTP_ISSUER = EIRC["NAME"]
+
+# --- payments ---------------------------------------------------------------
+# Pending attempts are re-fetched after this many minutes; given up after hours.
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=10)
+PAYMENT_EXPIRE_AFTER_HOURS = env.int("PAYMENT_EXPIRE_AFTER_HOURS", default=24)
+# 54-ФЗ receipt data: the codes are the accountant's decision, not guesses.
+YOOKASSA_RECEIPT = {
+    "enabled": env.bool("YOOKASSA_RECEIPT_ENABLED", default=True),
+    "vat_code": env.int("YOOKASSA_VAT_CODE", default=1),
+    "payment_subject": env.str("YOOKASSA_PAYMENT_SUBJECT", default="service"),
+    "payment_mode": env.str("YOOKASSA_PAYMENT_MODE", default="full_payment"),
+}
+# Whether the shop's contract forwards a `payment_order` (type utilities) to ГИС ЖКХ.
+YOOKASSA_PAYMENT_ORDER = env.bool("YOOKASSA_PAYMENT_ORDER", default=False)
+YOOKASSA_PAYEE = {
+    "name": env.str("EIRC_PAYEE_NAME", default="ГУПС «ЕИРЦ»"),
+    "inn": env.str("EIRC_PAYEE_INN", default="9204000000"),
+    "kpp": env.str("EIRC_PAYEE_KPP", default="920401001"),
+    "bank": {
+        "name": env.str("EIRC_PAYEE_BANK", default="РНКБ Банк (ПАО)"),
+        "bic": env.str("EIRC_PAYEE_BIC", default="043510607"),
+        "account": env.str("EIRC_PAYEE_ACCOUNT", default="40602810000000000001"),
+        "correspondent_account": env.str("EIRC_PAYEE_CORR", default="30101810335100000607"),
+    },
+}
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "payments.tasks.payments_reconcile", "schedule": 300.0}
+
+# --- money (resident money pages) ---
+# Residents land on the cabinet dashboard after logging in.
+LOGIN_REDIRECT_URL = "/cabinet/"
+
+# --- meters ---
+from celery.schedules import crontab  # noqa: E402 - used by the beat schedule below
+
+# Resident API: requests per token per minute (cache counter).
+METERS_API = {"RATE_PER_MINUTE": env.int("METERS_API_RATE_PER_MINUTE", default=60)}
+# Reminders (meters.tasks): once a day; each reminder is sent at most once
+# (meters.ReminderSent), so a rerun or a second beat is harmless.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "meters-readings-window-reminders": {
+            "task": "meters.tasks.readings_window_reminders",
+            "schedule": crontab(hour=9, minute=0),
+        },
+        "meters-verification-reminders": {
+            "task": "meters.tasks.verification_reminders",
+            "schedule": crontab(hour=9, minute=30),
+        },
+    }
+)
+
+# --- documents ---
+# The receipt's payment QR: one per provider when providers are paid
+# separately (each to its own bank account), else one for the centre.
+RECEIPT_QR_PER_PROVIDER = env.bool("RECEIPT_QR_PER_PROVIDER", default=False)
+# The centre's payee details (receipt QR, certificates): those of the card payments.
+EIRC_PAYEE = YOOKASSA_PAYEE
+# Accounts per batch chunk (one Celery task each) when a period's receipts are issued.
+RECEIPT_BATCH_CHUNK = env.int("RECEIPT_BATCH_CHUNK", default=200)
+# Every 15 minutes: render receipts of closed periods that are missing or stale.
+CELERY_BEAT_SCHEDULE["documents-receipts-sweep"] = {
+    "task": "documents.tasks.receipts_sweep",
+    "schedule": 900.0,
+}
+# WeasyPrint logs every layout step at INFO.
+LOGGING["loggers"]["weasyprint"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
+LOGGING["loggers"]["fontTools"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
+
+# --- demo data ----------------------------------------------------------------
+# The demo logins' passwords are printed in the README: they work only where
+# demo data is allowed (DEBUG, tests, or an explicit demo stand).
+DEMO_LOGINS_ALLOWED = env.bool("DEMO_LOGINS_ALLOWED", default=DEBUG or TESTING)

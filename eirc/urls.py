@@ -13,5 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("captcha/", include("captcha.urls")),
+    path("cabinet/readings/", include("meters.urls")),
+    path("api/v1/", include("meters.api_urls")),
+    path("cabinet/", include("billing.urls")),
+    path("payments/", include("payments.urls")),
     path("", include("documents.urls")),
 ]

@@ -11,12 +11,18 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from documents.selectors import reference_articles
+
 log = logging.getLogger(__name__)
+
+HOME_ARTICLES = 5
 
 
 @require_GET
 def home(request):
-    return render(request, "home.html")
+    """The public home page: what the portal does, the way in, the hotline,
+    the latest reference articles."""
+    return render(request, "home.html", {"articles": reference_articles()[:HOME_ARTICLES]})
 
 
 def _check_database() -> tuple[bool, str]:

@@ -170,3 +170,29 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.key} → {self.user}"
+
+
+class ApiToken(models.Model):
+    """A resident's personal API token for one account. Only the SHA-256 of
+    the token is stored: the token itself is shown once, when created."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meter_api_tokens")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("название"), max_length=60)
+    prefix = models.CharField(_("начало токена"), max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("токен API")
+        verbose_name_plural = _("токены API")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -63,6 +63,14 @@ class Payment(models.Model):
     registry = models.ForeignKey(
         "RegistryImport", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    form_token = models.UUIDField(
+        _("ключ формы"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("Одна форма оплаты — один платёж: повторная отправка формы не создаёт второй."),
+    )
 
     class Meta:
         verbose_name = _("платёж")
@@ -182,3 +190,25 @@ class RegistryImport(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.imported_at:%d.%m.%Y})"
+
+
+class SandboxPayment(models.Model):
+    """The sandbox gateway's own state: it behaves like a remote gateway
+    (idempotent create by key, authoritative status on fetch) but lives in our
+    database so that ``make run`` needs nothing outside."""
+
+    id = models.CharField(primary_key=True, max_length=40)
+    idempotence_key = models.CharField(max_length=64, unique=True)
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=20, default="pending")
+    paid = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict)
+    refunded = models.DecimalField(**MONEY, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("платёж песочницы")
+        verbose_name_plural = _("платежи песочницы")
+
+    def __str__(self):
+        return f"{self.id} {self.amount} {self.status}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
@@ -45,3 +45,71 @@ def qty(value):
     d = Decimal(value).normalize()
     text = f"{d:f}"
     return text.replace(".", ",")
+
+
+@register.filter
+def rate(value, places=None):
+    """A tariff (4 places) → "45,67" (trailing zeros trimmed to at least 2
+    decimals) or, with ``|rate:4``, every place: "45,6700". Thousands are
+    separated by a no-break space."""
+    if value in (None, ""):
+        return ""
+    if places in (None, ""):
+        d = Decimal(value).quantize(money.TARIFF_QUANT, rounding=ROUND_HALF_UP)
+        whole, frac = f"{abs(d):.4f}".split(".")
+        frac = frac.rstrip("0").ljust(2, "0")
+    else:
+        n = max(int(places), 0)
+        d = Decimal(value).quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
+        whole, _, frac = f"{abs(d):.{n}f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    sign = "-" if d < 0 else ""
+    result = sign + money.NBSP.join(groups)
+    return f"{result},{frac}" if frac else result
+
+
+@register.filter
+def tel(value):
+    """A phone as written ("+7 (8692) 00-00-00") → a tel: target "+78692000000"."""
+    text = str(value or "")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return f"+{digits}" if text.strip().startswith("+") else digits
+
+
+@register.filter
+def phone_list(value):
+    """ "+7 (8692) 11-22-33, 55-66-77" → [("+7 (8692) 11-22-33", "+78692112233"), …]:
+    each phone with its tel: target, for a list of links."""
+    parts = [p.strip() for p in str(value or "").replace(";", ",").split(",")]
+    return [(p, tel(p)) for p in parts if p]
+
+
+# --- money: dates and Russian plurals for the resident's money pages ---
+@register.filter
+def ddmmyyyy(value):
+    """A date → "15.04.2026" (the house date format); anything else → ""."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(periods.TZ).date() if value.tzinfo else value.date()
+    if isinstance(value, dt.date):
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return ""
+
+
+@register.filter
+def plural_ru(value, forms):
+    """``3|plural_ru:"день,дня,дней"`` → "3 дня"."""
+    try:
+        n = abs(int(value))
+    except (TypeError, ValueError):
+        return ""
+    one, few, many = forms.split(",")
+    if n % 10 == 1 and n % 100 != 11:
+        word = one
+    elif n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        word = few
+    else:
+        word = many
+    return f"{value} {word}"

@@ -101,3 +101,100 @@ class MeterFactory(factory.django.DjangoModelFactory):
     serial = factory.Sequence(lambda n: f"SN{n:08d}")
     installed_on = dt.date(2021, 1, 15)
     verification_due = dt.date(2027, 1, 15)
+
+
+# --- infra: factories for the constraint tests (charges, ledger, payments, readings) ---
+class ChargeFactory(factory.django.DjangoModelFactory):
+    """A charge whose total adds up: amount - benefit + recalculation."""
+
+    class Meta:
+        model = "billing.Charge"
+
+    account = factory.SubFactory(PersonalAccountFactory)
+    period = factory.SubFactory(PeriodFactory)
+    service = factory.SubFactory(ServiceFactory)
+    basis = "area"
+    quantity = Decimal("54.300")
+    rate = Decimal("25.5000")
+    amount = Decimal("1384.65")
+    benefit = Decimal("0.00")
+    recalculation = Decimal("0.00")
+    total = factory.LazyAttribute(lambda o: o.amount - o.benefit + o.recalculation)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "payments.Payment"
+
+    account = factory.SubFactory(PersonalAccountFactory)
+    amount = Decimal("1500.00")
+    provider = "sandbox"
+
+
+class LedgerEntryFactory(factory.django.DjangoModelFactory):
+    """A charge-kind entry by default; pass kind/amount/payment for others."""
+
+    class Meta:
+        model = "billing.LedgerEntry"
+
+    account = factory.SubFactory(PersonalAccountFactory)
+    period = factory.SubFactory(PeriodFactory)
+    kind = "charge"
+    amount = Decimal("1384.65")
+    occurred_on = factory.LazyAttribute(lambda o: o.period.month)
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    """A statement whose closing adds up from its columns."""
+
+    class Meta:
+        model = "billing.Statement"
+
+    account = factory.SubFactory(PersonalAccountFactory)
+    period = factory.SubFactory(PeriodFactory)
+    opening = Decimal("100.00")
+    charged = Decimal("1384.65")
+    benefits = Decimal("0.00")
+    recalculations = Decimal("0.00")
+    penalties = Decimal("0.00")
+    paid = Decimal("1000.00")
+    refunds = Decimal("0.00")
+    corrections = Decimal("0.00")
+    closing = factory.LazyAttribute(
+        lambda o: (
+            o.opening + o.charged - o.benefits + o.recalculations + o.penalties - o.paid + o.refunds + o.corrections
+        )
+    )
+
+
+class ReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meters.Reading"
+
+    meter = factory.SubFactory(MeterFactory)
+    period = factory.SubFactory(PeriodFactory)
+    zone = "single"
+    value = Decimal("123.456")
+    taken_on = factory.LazyAttribute(lambda o: o.period.month.replace(day=22))
+    source = "resident"
+
+
+# --- money: benefits (resident money pages) ---
+class BenefitCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.BenefitCategory"
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"Категория льготы {n}")
+    code = factory.Sequence(lambda n: f"benefit-{n}")
+    percent = Decimal("50.00")
+
+
+class BenefitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.Benefit"
+
+    account = factory.SubFactory(PersonalAccountFactory)
+    category = factory.SubFactory(BenefitCategoryFactory)
+    valid_from = dt.date(2024, 1, 1)
+    valid_to = None

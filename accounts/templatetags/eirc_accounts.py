@@ -1,0 +1,18 @@
+from django import template
+
+from accounts.selectors import accounts_for_user, active_account
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def user_accounts(context):
+    """The logged-in user's accounts; sets ``active_account_id`` in the context."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return []
+    accounts = list(accounts_for_user(user=request.user))
+    if len(accounts) > 1:
+        active = active_account(request)
+        context["active_account_id"] = active.pk if active else None
+    return accounts

@@ -1,0 +1,586 @@
+"""The monthly billing run.
+
+``billing_run(period=...)`` bills every account active in the period: each
+service it receives (by meter, by area, per resident, fixed), benefits and
+recalculations as their own amounts, penalties on earlier periods' unpaid
+debt, then the ledger entries and the period's statement.
+
+Crash safety — a transaction per chunk of accounts plus a resumable run:
+each chunk (``chunk_size`` accounts in id order) deletes the period's
+run-produced entries and charges of its accounts, recomputes them, writes
+them, and advances ``BillingRun.last_account_id`` / ``accounts_done`` in the
+same transaction. A crash rolls back the chunk in flight only; the run stays
+``running`` (or is marked ``failed``) and the next ``billing_run`` for the
+period resumes after the last committed chunk, finishing to exactly the same
+results as an uninterrupted run (a chunk depends only on its own accounts'
+data, and re-billing replaces). Why not one transaction for the whole
+period: a run over 100 000 accounts would hold the statements of every
+account locked for minutes, blocking payment posting, and a crash at 99 %
+would throw all the work away. An account is therefore never half-billed; a
+period can be partly billed only while its run is not ``done``, which the
+run's status says and which the admin and ``period_close`` refuse.
+
+Performance: reads are set-based per chunk (a fixed number of queries
+whatever the chunk holds); tariffs, services, benefit categories, term rules
+and penalty rules are read once per run; writes are bulk (``COPY`` on
+PostgreSQL, ``bulk_create`` elsewhere). Memory stays flat in the number of
+accounts: only one chunk is in memory.
+
+Choices (documented because the law leaves room):
+
+* the tariff is the one in force on the period's last day (or, failing
+  that, the last one in force during the month); no proration inside a month;
+* per resident: residents × rate, or norm × residents × rate when the service
+  has a norm (then the rate is per unit of volume);
+* a metered service without a reading for the period: the monthly average of
+  the meter's own readings (over ≥ 6 months where the history has them) for
+  up to 3 periods after the last reading, then norm × residents; expired
+  verification: the meter is treated as absent from the period it expires
+  in — the average of its readings before that for up to 3 periods, then
+  norm × residents × the service's raising factor; no meter at all: norm ×
+  residents × factor. When a reading arrives after estimated periods, the
+  quantity already charged by estimate since the previous reading is
+  subtracted (Правила 354 п. 61);
+* a benefit is the category's percent of the service's amount (the largest
+  one if several cover the service); rounded once per line;
+* penalties: see :mod:`billing.penalties`; the penalty line for debt period
+  ``Q`` in period ``P`` is the penalty accrued on ``Q`` up to ``P``'s last day
+  minus the penalty already charged for ``Q`` in earlier periods (never
+  negative), so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from accounts.models import PersonalAccount
+from billing.engine_charges import compute_line
+from billing.engine_write import ChargeRow, EntryRow, StatementRow, delete_chunk, write_chunk
+from billing.ledger import (
+    PRINCIPAL_KINDS,
+    debts_from_principal,
+    period_end,
+    refresh_statements,
+    statement_columns,
+    term_rules,
+)
+from billing.models import (
+    AccountService,
+    Benefit,
+    BenefitCategory,
+    BillingRun,
+    Charge,
+    LedgerEntry,
+    Period,
+    Recalculation,
+    Service,
+    Statement,
+    Tariff,
+)
+from billing.penalties import Credit, account_penalties, penalty_rules
+from eirc import periods as P
+from eirc.errors import DomainError
+from eirc.money import ZERO, round_money
+
+K = LedgerEntry.Kind
+B = Charge.Basis
+HISTORY_MONTHS = 12  # readings window loaded per chunk
+ONE = Decimal(1)
+
+
+@dataclass
+class BillingReport:
+    period: dt.date
+    accounts: int = 0
+    lines: int = 0
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    run_id: int | None = None
+    resumed: bool = False
+
+    def add(self, other: dict) -> None:
+        self.accounts += other["accounts"]
+        self.lines += other["lines"]
+        for k, v in other["totals"].items():
+            self.totals[k] = self.totals.get(k, ZERO) + Decimal(v)
+        self.warnings.extend(other["warnings"])
+
+    def as_json(self) -> dict:
+        return {
+            "accounts": self.accounts,
+            "lines": self.lines,
+            "totals": {k: str(v) for k, v in self.totals.items()},
+            "warnings": self.warnings[:1000],
+        }
+
+
+# --- run-wide context -------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    period: Period
+    month: dt.date
+    start: dt.date
+    end: dt.date
+    services: dict[int, Service]
+    tariffs: dict[tuple[int, str], list[tuple[dt.date, dt.date | None, Decimal]]]
+    categories: dict[int, tuple[str, Decimal, frozenset[int]]]
+    rules: tuple
+    penalty_rules: object
+    run: BillingRun
+
+    def tariff(self, service_id: int, zone: str) -> Decimal | None:
+        best = None
+        for valid_from, valid_to, rate in self.tariffs.get((service_id, zone), ()):
+            in_force = valid_from <= self.end and (valid_to is None or valid_to >= self.start)
+            if in_force and (best is None or valid_from > best[0]):
+                best = (valid_from, rate)
+        return best[1] if best else None
+
+
+def _context(per: Period, run: BillingRun) -> Context:
+    tariffs = defaultdict(list)
+    for sid, zone, vf, vt, rate in Tariff.objects.values_list("service_id", "zone", "valid_from", "valid_to", "rate"):
+        tariffs[(sid, zone)].append((vf, vt, rate))
+    categories = {}
+    for cat in BenefitCategory.objects.prefetch_related("services"):
+        categories[cat.pk] = (cat.name, cat.percent, frozenset(s.pk for s in cat.services.all()))
+    return Context(
+        period=per,
+        month=per.month,
+        start=per.month,
+        end=period_end(per.month),
+        services={s.pk: s for s in Service.objects.all()},
+        tariffs=dict(tariffs),
+        categories=categories,
+        rules=term_rules(),
+        penalty_rules=penalty_rules(),
+        run=run,
+    )
+
+
+# --- the run ----------------------------------------------------------------------
+
+
+def billing_run(
+    *,
+    period: dt.date,
+    user=None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = 500,
+    accounts: Iterable | None = None,
+) -> BillingReport:
+    """Bill ``period`` (any date in the month). See the module docstring for
+    the guarantees. Creates the ``Period`` if missing; raises ``DomainError``
+    for a closed one. Resumes an unfinished (running or failed) run of the
+    period; with ``accounts`` (ids or accounts) bills only those, in a run of
+    their own. Re-running an open period replaces its results exactly.
+    ``progress(done, total)`` is called after each chunk."""
+    t0 = time.monotonic()
+    month = P.month_start(period)
+    only = None if accounts is None else sorted({getattr(a, "pk", a) for a in accounts})
+    with transaction.atomic():
+        per, _ = Period.objects.get_or_create(month=month)
+        per = Period.objects.select_for_update().get(pk=per.pk)
+        _refuse_closed(per)
+        run = None
+        if only is None:
+            run = (
+                BillingRun.objects.filter(period=per, status__in=[BillingRun.Status.RUNNING, BillingRun.Status.FAILED])
+                .order_by("-started_at", "-pk")
+                .first()
+            )
+        resumed = run is not None
+        if run is None:
+            run = BillingRun.objects.create(period=per, started_by=user, report={"partial": only is not None})
+        else:
+            BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.RUNNING)
+    report = BillingReport(period=month, run_id=run.pk, resumed=resumed)
+    if resumed and run.report.get("accounts") is not None:
+        report.add(run.report)
+    ctx = _context(per, run)
+    qs = _active_accounts(month)
+    if only is not None:
+        qs = qs.filter(pk__in=only)
+    total = qs.count()
+    done = run.accounts_done
+    last = run.last_account_id
+    try:
+        while True:
+            ids = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size])
+            if not ids:
+                break
+            with transaction.atomic():
+                locked = Period.objects.select_for_update().get(pk=per.pk)
+                _refuse_closed(locked)
+                part = bill_chunk(ctx, ids)
+                last = ids[-1]
+                done += len(ids)
+                report.add(part)
+                BillingRun.objects.filter(pk=run.pk).update(
+                    last_account_id=last, accounts_done=done, report=report.as_json()
+                )
+            if progress:
+                progress(done, max(total, done))
+    except BaseException:
+        BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.FAILED)
+        raise
+    report.duration = time.monotonic() - t0
+    data = report.as_json() | {"duration": round(report.duration, 3), "partial": only is not None}
+    BillingRun.objects.filter(pk=run.pk).update(status=BillingRun.Status.DONE, finished_at=timezone.now(), report=data)
+    return report
+
+
+def _refuse_closed(per: Period) -> None:
+    if per.is_closed:
+        raise DomainError(
+            f"Период {P.period_label(per.month)} закрыт: начисления за него не пересчитываются. "
+            "Исправления вносятся перерасчётом в открытом периоде.",
+            code="period_closed",
+        )
+
+
+def _active_accounts(month: dt.date):
+    end = period_end(month)
+    return PersonalAccount.objects.filter(opened_on__lte=end).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=month)
+    )
+
+
+def period_close(*, period, user=None) -> Period:
+    """Freeze a period: status closed, when and by whom. Afterwards its
+    ledger entries cannot be deleted (database trigger) and ``billing_run``
+    refuses it; changes go through recalculations in a later period. Refuses
+    a period whose run has not finished. Idempotent for a closed period."""
+    month = period.month if isinstance(period, Period) else P.month_start(period)
+    with transaction.atomic():
+        per = Period.objects.select_for_update().filter(month=month).first()
+        if per is None:
+            raise DomainError(f"Период {P.period_label(month)} ещё не рассчитывался.", code="no_period")
+        if per.is_closed:
+            return per
+        latest = BillingRun.objects.filter(period=per).order_by("-started_at", "-pk").first()
+        if latest is None or latest.status != BillingRun.Status.DONE:
+            raise DomainError(
+                f"Расчёт периода {P.period_label(month)} не завершён: сначала рассчитайте период.",
+                code="run_unfinished",
+            )
+        per.status = Period.Status.CLOSED
+        per.closed_at = timezone.now()
+        per.closed_by = user
+        per.save(update_fields=["status", "closed_at", "closed_by"])
+    return per
+
+
+# --- one chunk --------------------------------------------------------------------
+
+
+def bill_chunk(ctx: Context, ids: list[int]) -> dict:
+    """Bill the accounts ``ids`` for the context's period, in the caller's
+    transaction: replace their run-produced results, write new ones. Returns a
+    partial report as plain data."""
+    per = ctx.period
+    delete_chunk(per.pk, ids)
+    data = _load(ctx, ids)
+    warnings: list[str] = []
+    charges: list[ChargeRow] = []
+    entries: list[EntryRow] = []
+    totals = defaultdict(lambda: ZERO)
+    new_by_account = defaultdict(lambda: defaultdict(lambda: ZERO))
+    label = P.period_label(ctx.month)
+    for acc in data.accounts:
+        aid = acc["id"]
+        recalcs = data.recalcs.get(aid, {})
+        svc_ids = list(dict.fromkeys(data.services.get(aid, [])))
+        for sid in recalcs:
+            if sid not in svc_ids:
+                svc_ids.append(sid)
+        for sid in svc_ids:
+            svc = ctx.services[sid]
+            if sid in data.services.get(aid, ()):
+                line = compute_line(ctx, data, acc, svc, data.overrides.get((aid, sid)))
+                if line is None:
+                    warnings.append(f"лицевой счёт {acc['number']}: нет тарифа на услугу «{svc.name}» за {label}")
+                    if sid not in recalcs:
+                        continue
+                    line = _empty_line(svc)
+                elif line.get("warning"):
+                    warnings.append(f"лицевой счёт {acc['number']}: {line.pop('warning')}")
+            else:
+                line = _empty_line(svc)
+            amount = line["amount"]
+            benefit = ZERO
+            pct, cat_name = _benefit_for(ctx, data.benefits.get(aid, ()), sid)
+            details = line["details"]
+            if pct and amount > 0:
+                benefit = round_money(amount * pct / 100)
+                details["benefit"] = {"category": cat_name, "percent": str(pct), "amount": str(benefit)}
+            rlist = recalcs.get(sid, [])
+            recalc = sum((r["amount"] for r in rlist), ZERO)
+            if rlist:
+                details["recalculations"] = [
+                    {
+                        "reason": r["reason"],
+                        "amount": str(r["amount"]),
+                        "for_period": P.period_label(r["for"]) if r["for"] else None,
+                    }
+                    for r in rlist
+                ]
+            ch = ChargeRow(
+                account_id=aid,
+                period_id=per.pk,
+                service_id=sid,
+                basis=line["basis"],
+                quantity=line["quantity"],
+                rate=line["rate"],
+                amount=amount,
+                benefit=benefit,
+                recalculation=recalc,
+                total=amount - benefit + recalc,
+                details=details,
+                run_id=ctx.run.pk,
+            )
+            charges.append(ch)
+            if amount > 0:
+                entries.append(_entry(ctx, aid, K.CHARGE, amount, sid, svc.name, ch))
+            if benefit > 0:
+                entries.append(_entry(ctx, aid, K.BENEFIT, -benefit, sid, f"Льгота: {cat_name}", ch))
+            for r in rlist:
+                e = _entry(ctx, aid, K.RECALCULATION, r["amount"], sid, r["reason"], ch)
+                e.for_period_id = r["for_id"]
+                entries.append(e)
+        # penalties on earlier periods' unpaid debt
+        for month, (accrued, lines) in sorted(_penalties(ctx, data, aid).items()):
+            charged = data.penalty_charged.get((aid, month), ZERO)
+            amount = accrued - charged
+            if amount > 0:
+                e = _entry(ctx, aid, K.PENALTY, amount, None, f"Пени за {P.period_label(month)}")
+                e.for_period_id = data.period_ids[month]
+                e.details = {
+                    "for_period": P.period_label(month),
+                    "accrued": str(accrued),
+                    "charged_before": str(charged),
+                    "parts": lines,
+                }
+                entries.append(e)
+    statements = []
+    due = P.due_date(ctx.month, ctx.rules)
+    for e in entries:
+        new_by_account[e.account_id][e.kind] += e.amount
+        totals[e.kind] += e.amount
+    for acc in data.accounts:
+        aid = acc["id"]
+        by_kind = dict(data.current_flows.get(aid, {}))
+        for kind, s in new_by_account[aid].items():
+            by_kind[kind] = by_kind.get(kind, ZERO) + s
+        cols = statement_columns(data.prior.get(aid, ZERO), by_kind)
+        statements.append(StatementRow(account_id=aid, period_id=per.pk, due_date=due, **cols))
+    write_chunk(charges, entries, statements)
+    if data.has_later:
+        refresh_statements(account_ids=data.has_later, from_period=P.next_period(ctx.month))
+    return {
+        "accounts": len(data.accounts),
+        "lines": len(charges) + sum(1 for e in entries if e.kind == K.PENALTY),
+        "totals": {k: str(v) for k, v in totals.items()},
+        "warnings": warnings,
+    }
+
+
+def _entry(
+    ctx: Context, aid: int, kind: str, amount: Decimal, sid: int | None, description: str, charge=None
+) -> EntryRow:
+    return EntryRow(
+        account_id=aid,
+        period_id=ctx.period.pk,
+        kind=kind,
+        amount=amount,
+        service_id=sid,
+        run_id=ctx.run.pk,
+        occurred_on=ctx.end,
+        description=description[:250],
+        charge=charge,
+    )
+
+
+def _empty_line(svc: Service) -> dict:
+    basis = {
+        Service.Method.METER: B.METER,
+        Service.Method.AREA: B.AREA,
+        Service.Method.PER_RESIDENT: B.PER_RESIDENT,
+    }.get(svc.method, B.FIXED)
+    return {"basis": basis, "quantity": Decimal("0.000"), "rate": None, "amount": ZERO, "details": {}}
+
+
+def _benefit_for(ctx: Context, benefit_cats, sid: int) -> tuple[Decimal | None, str]:
+    best, name = None, ""
+    for cat_id in benefit_cats:
+        cat_name, pct, services = ctx.categories[cat_id]
+        if sid in services and (best is None or pct > best):
+            best, name = pct, cat_name
+    return best, name
+
+
+# --- loading a chunk --------------------------------------------------------------
+
+
+@dataclass
+class ChunkData:
+    accounts: list[dict]
+    services: dict
+    overrides: dict
+    meters: dict  # (account, service) -> [meter dicts]
+    readings: dict  # (meter, zone) -> {month: value}
+    estimates: dict  # (account, service) -> {month: {zone: qty}}
+    benefits: dict
+    recalcs: dict
+    principal: dict  # account -> {month: amount}
+    credits: dict  # account -> [Credit]
+    penalty_charged: dict  # (account, month) -> amount
+    prior: dict  # account -> sum of entries before the period
+    current_flows: dict  # account -> {kind: sum} of non-run entries in the period
+    period_ids: dict  # month -> period id
+    has_later: list
+
+
+def _load(ctx: Context, ids: list[int]) -> ChunkData:
+    month, start, end = ctx.month, ctx.start, ctx.end
+    accounts = list(
+        PersonalAccount.objects.filter(pk__in=ids).order_by("pk").values("id", "number", "area", "residents")
+    )
+    services = defaultdict(list)
+    overrides = {}
+    for aid, sid, override in (
+        AccountService.objects.filter(account_id__in=ids, started_on__lte=end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .order_by("account_id", "service__position", "service_id")
+        .values_list("account_id", "service_id", "quantity_override")
+    ):
+        services[aid].append(sid)
+        if override is not None:
+            overrides[(aid, sid)] = override
+    from meters.models import Meter, Reading
+
+    meters = defaultdict(list)
+    meter_ids = []
+    for m in (
+        Meter.objects.filter(account_id__in=ids, installed_on__lte=end)
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start))
+        .order_by("installed_on", "pk")
+        .values("id", "account_id", "service_id", "zones", "digits", "verification_due", "removed_on", "serial")
+    ):
+        m["zone_list"] = [z.strip() for z in m["zones"].split(",") if z.strip()]
+        meters[(m["account_id"], m["service_id"])].append(m)
+        meter_ids.append(m["id"])
+    readings = defaultdict(dict)
+    if meter_ids:
+        window = P.add_months(month, -HISTORY_MONTHS)
+        for mid, zone, pm, value in Reading.objects.filter(
+            meter_id__in=meter_ids, status=Reading.Status.CURRENT, period__month__gte=window, period__month__lte=month
+        ).values_list("meter_id", "zone", "period__month", "value"):
+            readings[(mid, zone)][pm] = value
+        # a reading this period whose previous one is older than the window
+        lonely = {mid for (mid, zone), vals in readings.items() if month in vals and len(vals) == 1}
+        if lonely:
+            seen = set()
+            for mid, zone, pm, value in (
+                Reading.objects.filter(meter_id__in=lonely, status=Reading.Status.CURRENT, period__month__lt=window)
+                .order_by("meter_id", "zone", "-period__month")
+                .values_list("meter_id", "zone", "period__month", "value")
+            ):
+                if (mid, zone) not in seen:
+                    seen.add((mid, zone))
+                    readings[(mid, zone)][pm] = value
+    estimates = defaultdict(dict)
+    for aid, sid, pm, details in Charge.objects.filter(
+        account_id__in=ids,
+        period__month__lt=month,
+        period__month__gte=P.add_months(month, -HISTORY_MONTHS),
+        basis__in=[B.AVERAGE, B.NORM],
+        service__method=Service.Method.METER,
+    ).values_list("account_id", "service_id", "period__month", "details"):
+        estimates[(aid, sid)][pm] = {
+            z["zone"]: Decimal(z["quantity"]) for z in (details or {}).get("zones", []) if "quantity" in z
+        }
+    benefits = defaultdict(list)
+    for aid, cat in (
+        Benefit.objects.filter(account_id__in=ids, valid_from__lte=end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+        .values_list("account_id", "category_id")
+    ):
+        benefits[aid].append(cat)
+    recalcs = defaultdict(lambda: defaultdict(list))
+    for aid, sid, amount, reason, fid, fm in (
+        Recalculation.objects.filter(period=ctx.period, account_id__in=ids)
+        .order_by("pk")
+        .values_list("account_id", "service_id", "amount", "reason", "for_period_id", "for_period__month")
+    ):
+        recalcs[aid][sid].append({"amount": amount, "reason": reason, "for_id": fid, "for": fm})
+    principal = defaultdict(lambda: defaultdict(lambda: ZERO))
+    prior = defaultdict(lambda: ZERO)
+    penalty_charged = {}
+    period_ids = dict(Period.objects.filter(month__lt=month).values_list("month", "pk"))
+    for aid, pm, kind, fm, s in (
+        LedgerEntry.objects.filter(account_id__in=ids, period__month__lt=month)
+        .values("account_id", "period__month", "kind", "for_period__month")
+        .annotate(s=Sum("amount"))
+        .values_list("account_id", "period__month", "kind", "for_period__month", "s")
+    ):
+        prior[aid] += s
+        if kind in PRINCIPAL_KINDS:
+            principal[aid][pm] += s
+        elif kind == K.PENALTY and fm is not None:
+            penalty_charged[(aid, fm)] = penalty_charged.get((aid, fm), ZERO) + s
+    credits = defaultdict(list)
+    current_flows = defaultdict(dict)
+    for aid, day, amount, fm in LedgerEntry.objects.filter(
+        account_id__in=ids, period__month__lte=month, kind__in=(K.PAYMENT, K.REFUND), occurred_on__lte=end
+    ).values_list("account_id", "occurred_on", "amount", "for_period__month"):
+        credits[aid].append(Credit(on=day, amount=-amount, for_period=fm))
+    for aid, kind, s in (
+        LedgerEntry.objects.filter(account_id__in=ids, period=ctx.period)
+        .values("account_id", "kind")
+        .annotate(s=Sum("amount"))
+        .values_list("account_id", "kind", "s")
+    ):
+        current_flows[aid][kind] = s
+    has_later = sorted(
+        set(Statement.objects.filter(account_id__in=ids, period__month__gt=month).values_list("account_id", flat=True))
+    )
+    return ChunkData(
+        accounts=accounts,
+        services=services,
+        overrides=overrides,
+        meters=meters,
+        readings=readings,
+        estimates=estimates,
+        benefits=benefits,
+        recalcs=recalcs,
+        principal=principal,
+        credits=credits,
+        penalty_charged=penalty_charged,
+        prior=prior,
+        current_flows=current_flows,
+        period_ids=period_ids,
+        has_later=has_later,
+    )
+
+
+def _penalties(ctx: Context, data: ChunkData, aid: int) -> dict:
+    principal = data.principal.get(aid)
+    if not principal:
+        return {}
+    debts, credits = debts_from_principal(principal, data.credits.get(aid, []), ctx.rules)
+    if not debts:
+        return {}
+    return account_penalties(debts=debts, credits=credits, on=ctx.end, rules=ctx.penalty_rules)

@@ -1,0 +1,414 @@
+"""The ledger and the statements derived from it.
+
+The ledger (``LedgerEntry``) is the truth: signed, immutable entries whose sum
+is the debt. A ``Statement`` (one per account and period) is a cache of it:
+``opening`` is the sum of every earlier period's entries (plus any
+``opening``-kind entry of the period itself), each column the sum of one kind
+of the period's entries (credits shown as positive numbers), ``closing`` the
+sum of every entry up to and including the period. ``billing_check`` proves
+that every statement equals its ledger.
+
+Posting rules (exactly once): a succeeded payment gets one ``payment`` entry
+(the one-to-one ``LedgerEntry.payment`` makes a second one impossible), a
+succeeded refund one ``refund`` entry; both refresh the statements of their
+period and of every later period of the account (their openings move).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.models import LedgerEntry, PaymentTermRule, Period, Statement
+from billing.penalties import Credit, Debt, allocate
+from eirc import periods as P
+from eirc.errors import DomainError
+from eirc.money import ZERO, format_rub, round_money
+
+K = LedgerEntry.Kind
+# Kinds that make up the principal debt of a period (penalties accrue on it).
+PRINCIPAL_KINDS = (K.OPENING, K.CHARGE, K.BENEFIT, K.RECALCULATION, K.CORRECTION)
+STATEMENT_FIELDS = (
+    "opening",
+    "charged",
+    "benefits",
+    "recalculations",
+    "penalties",
+    "paid",
+    "refunds",
+    "corrections",
+    "closing",
+    "due_date",
+    "updated_at",
+)
+
+
+def term_rules() -> tuple[P.TermRule, ...]:
+    """The dated payment-term rules from the database (built-in default if none)."""
+    rows = tuple(
+        P.TermRule(r.applies_from, due_day=r.due_day, issue_day=r.issue_day) for r in PaymentTermRule.objects.all()
+    )
+    return rows or P.DEFAULT_TERM_RULES
+
+
+def period_end(period: dt.date) -> dt.date:
+    return P.next_period(period) - dt.timedelta(days=1)
+
+
+def statement_columns(opening_before: Decimal, by_kind: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The statement columns from the sum of earlier entries and the period's
+    sums by kind. ``closing`` is then exactly the sum of every entry."""
+    g = lambda kind: by_kind.get(kind, ZERO)  # noqa: E731
+    cols = {
+        "opening": opening_before + g(K.OPENING),
+        "charged": g(K.CHARGE),
+        "benefits": -g(K.BENEFIT),
+        "recalculations": g(K.RECALCULATION),
+        "penalties": g(K.PENALTY),
+        "paid": -g(K.PAYMENT),
+        "refunds": g(K.REFUND),
+        "corrections": g(K.CORRECTION),
+    }
+    cols["closing"] = opening_before + sum(by_kind.values(), ZERO)
+    return cols
+
+
+def upsert_statements(rows: Iterable[Statement]) -> None:
+    """Insert or replace statements (one statement per account and period)."""
+    rows = list(rows)
+    if rows:
+        Statement.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["account", "period"],
+            update_fields=list(STATEMENT_FIELDS),
+        )
+
+
+def refresh_statements(*, account_ids: Iterable[int], from_period: dt.date, to_period: dt.date | None = None) -> int:
+    """Recompute from the ledger the statements of ``account_ids`` for the
+    periods from ``from_period`` (to ``to_period``, inclusive): every period
+    that has entries or already has a statement. Set-based: three queries.
+    Returns the number of statements written."""
+    ids = list(account_ids)
+    if not ids:
+        return 0
+    rules = term_rules()
+    prior = dict(
+        LedgerEntry.objects.filter(account_id__in=ids, period__month__lt=from_period)
+        .values("account_id")
+        .annotate(s=Sum("amount"))
+        .values_list("account_id", "s")
+    )
+    flows = LedgerEntry.objects.filter(account_id__in=ids, period__month__gte=from_period)
+    stmts = Statement.objects.filter(account_id__in=ids, period__month__gte=from_period)
+    if to_period is not None:
+        flows = flows.filter(period__month__lte=to_period)
+        stmts = stmts.filter(period__month__lte=to_period)
+    by = defaultdict(lambda: defaultdict(dict))  # account -> (period_id, month) -> kind -> sum
+    for acc, pid, month, kind, s in (
+        flows.values("account_id", "period_id", "period__month", "kind")
+        .annotate(s=Sum("amount"))
+        .values_list("account_id", "period_id", "period__month", "kind", "s")
+    ):
+        by[acc][(month, pid)][kind] = s
+    for acc, pid, month in stmts.values_list("account_id", "period_id", "period__month"):
+        by[acc].setdefault((month, pid), {})
+    out = []
+    now = timezone.now()
+    for acc, per in by.items():
+        running = prior.get(acc) or ZERO
+        for month, pid in sorted(per):
+            cols = statement_columns(running, per[(month, pid)])
+            running = cols["closing"]
+            out.append(
+                Statement(account_id=acc, period_id=pid, due_date=P.due_date(month, rules), updated_at=now, **cols)
+            )
+    upsert_statements(out)
+    return len(out)
+
+
+def statement_refresh(*, account, period) -> Statement:
+    """Recompute one account's statement for ``period`` (a ``Period`` or a
+    date) from the ledger, creating it if missing. Idempotent."""
+    month = period.month if isinstance(period, Period) else P.month_start(period)
+    per, _ = Period.objects.get_or_create(month=month)
+    account_id = getattr(account, "pk", account)
+    with transaction.atomic():
+        refresh_statements(account_ids=[account_id], from_period=month, to_period=month)
+        if not Statement.objects.filter(account_id=account_id, period=per).exists():
+            upsert_statements([_empty_statement(account_id, per)])
+    return Statement.objects.get(account_id=account_id, period=per)
+
+
+def _empty_statement(account_id: int, per: Period) -> Statement:
+    opening = (
+        LedgerEntry.objects.filter(account_id=account_id, period__month__lt=per.month).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    cols = statement_columns(opening, {})
+    return Statement(
+        account_id=account_id,
+        period=per,
+        due_date=P.due_date(per.month, term_rules()),
+        updated_at=timezone.now(),
+        **cols,
+    )
+
+
+def statements_check(*, chunk_size: int = 2000) -> list[str]:
+    """Problems found, in Russian (empty when all is well): every statement
+    must equal its ledger (opening, each column, closing) and every period
+    with entries must have a statement, so the latest closing of every account
+    is the sum of all its entries. Streams accounts in chunks."""
+    from accounts.models import PersonalAccount
+
+    problems: list[str] = []
+    labels = {
+        "opening": "входящее сальдо",
+        "charged": "начислено",
+        "benefits": "льготы",
+        "recalculations": "перерасчёты",
+        "penalties": "пени",
+        "paid": "оплачено",
+        "refunds": "возвраты",
+        "corrections": "корректировки",
+        "closing": "исходящее сальдо",
+    }
+    last = 0
+    while True:
+        accs = list(PersonalAccount.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "number")[:chunk_size])
+        if not accs:
+            break
+        last = accs[-1][0]
+        numbers = dict(accs)
+        ids = list(numbers)
+        flows = defaultdict(lambda: defaultdict(dict))
+        for acc, month, kind, s in (
+            LedgerEntry.objects.filter(account_id__in=ids)
+            .values("account_id", "period__month", "kind")
+            .annotate(s=Sum("amount"))
+            .values_list("account_id", "period__month", "kind", "s")
+        ):
+            flows[acc][month][kind] = s
+        stmts = defaultdict(dict)
+        for st in Statement.objects.filter(account_id__in=ids).select_related("period"):
+            stmts[st.account_id][st.period.month] = st
+        for acc in ids:
+            running = ZERO
+            months = sorted(set(flows[acc]) | set(stmts[acc]))
+            for month in months:
+                expected = statement_columns(running, flows[acc].get(month, {}))
+                running = expected["closing"]
+                st = stmts[acc].get(month)
+                where = f"лицевой счёт {numbers[acc]}, период {P.period_label(month)}"
+                if st is None:
+                    problems.append(f"{where}: нет ведомости, хотя есть проводки")
+                    continue
+                for col, value in expected.items():
+                    if getattr(st, col) != value:
+                        problems.append(
+                            f"{where}: {labels[col]} в ведомости {format_rub(getattr(st, col))}, "
+                            f"по проводкам {format_rub(value)}"
+                        )
+            total = sum((sum(k.values(), ZERO) for k in flows[acc].values()), ZERO)
+            if months and stmts[acc]:
+                latest = stmts[acc][max(stmts[acc])]
+                if max(stmts[acc]) == max(months) and latest.closing != total:
+                    problems.append(
+                        f"лицевой счёт {numbers[acc]}: сальдо {format_rub(latest.closing)}, "
+                        f"сумма проводок {format_rub(total)}"
+                    )
+    return problems
+
+
+# --- debts and credits of one account (FIFO) -------------------------------------
+
+
+def account_debts_and_credits(
+    account_id: int, *, rules=None, upto: dt.date | None = None
+) -> tuple[list[Debt], list[Credit]]:
+    """The principal debts by period and the payments/refunds of one account,
+    as the penalty engine wants them. A period whose principal is negative (a
+    reducing recalculation or correction) counts as a credit on its last day."""
+    rules = rules or term_rules()
+    qs = LedgerEntry.objects.filter(account_id=account_id)
+    if upto is not None:
+        qs = qs.filter(period__month__lte=upto)
+    principal = defaultdict(lambda: ZERO)
+    for month, s in (
+        qs.filter(kind__in=PRINCIPAL_KINDS)
+        .values("period__month")
+        .annotate(s=Sum("amount"))
+        .values_list("period__month", "s")
+    ):
+        principal[month] += s
+    credits = [
+        Credit(on=day, amount=-amount, for_period=fp)
+        for day, amount, fp in qs.filter(kind__in=(K.PAYMENT, K.REFUND)).values_list(
+            "occurred_on", "amount", "for_period__month"
+        )
+    ]
+    return debts_from_principal(principal, credits, rules)
+
+
+def debts_from_principal(principal: dict, credits: list[Credit], rules) -> tuple[list[Debt], list[Credit]]:
+    debts = []
+    credits = list(credits)
+    for month, amount in principal.items():
+        if amount > 0:
+            debts.append(Debt(period=month, due=P.due_date(month, rules), amount=amount))
+        elif amount < 0:
+            credits.append(Credit(on=period_end(month), amount=-amount))
+    return debts, credits
+
+
+def oldest_unpaid_period(account_id: int) -> dt.date | None:
+    """The oldest period whose principal is not fully paid (FIFO), if any."""
+    debts, credits = account_debts_and_credits(account_id)
+    for d in allocate(debts, credits):
+        if d.remaining > 0:
+            return d.period
+    return None
+
+
+# --- posting ---------------------------------------------------------------------
+
+
+def _local_date(moment) -> dt.date:
+    if moment is None:
+        return P.today()
+    if isinstance(moment, dt.datetime):
+        return timezone.localtime(moment, P.TZ).date() if timezone.is_aware(moment) else moment.date()
+    return moment
+
+
+def _posting_period(day: dt.date) -> Period:
+    """The period a credit dated ``day`` is posted to: the period of that
+    day, or, if that period is closed, the first open period after it (the
+    entry keeps its real date, so penalties still see when it was paid)."""
+    month = P.month_start(day)
+    per, _ = Period.objects.get_or_create(month=month)
+    while per.is_closed:
+        month = P.next_period(month)
+        per, _ = Period.objects.get_or_create(month=month)
+    return per
+
+
+def ledger_post_payment(*, payment) -> LedgerEntry:
+    """Credit a succeeded payment to the ledger, exactly once.
+
+    Contract: call it inside the transaction that confirms the payment; it
+    locks the payment row (``select_for_update``) itself, so two concurrent
+    confirmations serialise and the second one finds the entry and returns
+    it (the one-to-one ``LedgerEntry.payment`` is the last line of defence).
+    The entry: kind ``payment``, amount ``−payment.amount``, dated the day of
+    payment (Europe/Simferopol), in that day's period (or the next open one
+    if it is closed); ``for_period`` is the period the payer named, otherwise
+    the oldest period with unpaid debt (FIFO; the penalty engine allocates
+    any excess to the next-oldest debts). Refreshes the statements of that
+    period and of every later one. Raises ``DomainError`` unless the payment
+    succeeded. Idempotent.
+    """
+    from payments.models import Payment
+
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        existing = LedgerEntry.objects.filter(payment_id=locked.pk).first()
+        if existing is not None:
+            return existing
+        if locked.status != Payment.Status.SUCCEEDED:
+            raise DomainError("Платёж не завершён: зачислить можно только успешный платёж.", code="not_succeeded")
+        day = _local_date(locked.paid_at)
+        per = _posting_period(day)
+        for_month = locked.for_period.month if locked.for_period_id else oldest_unpaid_period(locked.account_id)
+        for_period = Period.objects.get_or_create(month=for_month)[0] if for_month else None
+        entry = LedgerEntry.objects.create(
+            account_id=locked.account_id,
+            period=per,
+            kind=K.PAYMENT,
+            amount=-round_money(locked.amount),
+            payment=locked,
+            for_period=for_period,
+            occurred_on=day,
+            description=f"Оплата {format_rub(locked.amount)}",
+            created_by=locked.user,
+        )
+        _refresh_from(locked.account_id, per.month)
+    return entry
+
+
+def ledger_post_refund(*, refund) -> LedgerEntry:
+    """Debit a succeeded refund to the ledger, exactly once (kind ``refund``,
+    amount ``+refund.amount``, the one-to-one ``LedgerEntry.refund``); locks
+    the refund row. Same period and statement rules as payments. Idempotent."""
+    from payments.models import Refund
+
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
+        existing = LedgerEntry.objects.filter(refund_id=locked.pk).first()
+        if existing is not None:
+            return existing
+        if locked.status != Refund.Status.SUCCEEDED:
+            raise DomainError("Возврат не выполнен: провести можно только выполненный возврат.", code="not_succeeded")
+        day = _local_date(locked.completed_at)
+        per = _posting_period(day)
+        entry = LedgerEntry.objects.create(
+            account_id=locked.payment.account_id,
+            period=per,
+            kind=K.REFUND,
+            amount=round_money(locked.amount),
+            refund=locked,
+            for_period_id=locked.payment.for_period_id,
+            occurred_on=day,
+            description=f"Возврат {format_rub(locked.amount)}: {locked.reason}"[:250],
+            created_by=locked.created_by,
+        )
+        _refresh_from(locked.payment.account_id, per.month)
+    return entry
+
+
+def ledger_post_correction(*, account, period, amount: Decimal, description: str, user=None) -> LedgerEntry:
+    """A manual correction (signed: positive increases the debt) in an open
+    period, with a required description. Raises ``DomainError`` for a closed
+    period, a zero amount or an empty description. Not idempotent: each call
+    is a new entry."""
+    month = period.month if isinstance(period, Period) else P.month_start(period)
+    amount = round_money(amount)
+    if amount == 0:
+        raise DomainError("Сумма корректировки не может быть нулевой.", field="amount")
+    if not (description or "").strip():
+        raise DomainError("Укажите основание корректировки.", field="description")
+    with transaction.atomic():
+        per, _ = Period.objects.select_for_update().get_or_create(month=month)
+        if per.is_closed:
+            raise DomainError(
+                f"Период {P.period_label(month)} закрыт: исправления вносятся в открытом периоде.", code="closed"
+            )
+        today = P.today()
+        day = today if P.month_start(today) == month else period_end(month)
+        entry = LedgerEntry.objects.create(
+            account_id=getattr(account, "pk", account),
+            period=per,
+            kind=K.CORRECTION,
+            amount=amount,
+            occurred_on=day,
+            description=description.strip()[:250],
+            created_by=user,
+        )
+        _refresh_from(entry.account_id, month)
+    return entry
+
+
+def _refresh_from(account_id: int, month: dt.date) -> None:
+    refresh_statements(account_ids=[account_id], from_period=month)
+    per = Period.objects.get(month=month)
+    if not Statement.objects.filter(account_id=account_id, period=per).exists():  # pragma: no cover - defensive
+        upsert_statements([_empty_statement(account_id, per)])

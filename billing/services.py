@@ -1,0 +1,28 @@
+"""Billing writes (DESIGN §2): the monthly run, closing a period, posting to
+the ledger, statements. The code lives in :mod:`billing.engine` (the run),
+:mod:`billing.ledger` (ledger and statements) and :mod:`billing.penalties`;
+this module is the public entry point other parts import from."""
+
+from billing.engine import BillingReport, billing_run, period_close
+from billing.ledger import (
+    ledger_post_correction,
+    ledger_post_payment,
+    ledger_post_refund,
+    statement_refresh,
+    statements_check,
+)
+from billing.penalties import PenaltyResult, penalty_for, penalty_rules
+
+__all__ = [
+    "BillingReport",
+    "PenaltyResult",
+    "billing_run",
+    "ledger_post_correction",
+    "ledger_post_payment",
+    "ledger_post_refund",
+    "penalty_for",
+    "penalty_rules",
+    "period_close",
+    "statement_refresh",
+    "statements_check",
+]

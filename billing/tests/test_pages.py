@@ -1,0 +1,243 @@
+"""The resident's money pages: login, scoping, numbers, formats, and a
+bounded number of SQL queries on five years of history."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from billing.models import Charge
+from billing.tests.money_history import build_history
+from eirc import periods
+from eirc.tests.factories import (
+    BenefitCategoryFactory,
+    BenefitFactory,
+    ChargeFactory,
+    PeriodFactory,
+    ServiceFactory,
+    StatementFactory,
+)
+
+D = Decimal
+NBSP = "\xa0"
+PAGES = ["billing:dashboard", "billing:charges", "billing:payments", "billing:benefits", "billing:charts"]
+# 2 April 2026, noon in Sevastopol: March 2026 is billed, due 15.04.2026.
+NOW = dt.datetime(2026, 4, 2, 12, 0, tzinfo=periods.TZ)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def account(resident):
+    return resident.account_links.get().account
+
+
+@pytest.fixture
+def logged_in(client, resident):
+    client.force_login(resident)
+    return client
+
+
+def text(response):
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_require_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+def test_charge_detail_requires_login(client, account):
+    charge = ChargeFactory(account=account)
+    response = client.get(reverse("billing:charge_detail", args=[charge.pk]))
+    assert response.status_code == 302
+
+
+def test_residents_land_on_the_dashboard_after_login(settings):
+    assert settings.LOGIN_REDIRECT_URL == reverse("billing:dashboard") == "/cabinet/"
+
+
+@pytest.mark.django_db
+def test_another_residents_charge_is_a_404(logged_in, other_resident):
+    foreign = ChargeFactory(account=other_resident.account_links.get().account)
+    assert logged_in.get(reverse("billing:charge_detail", args=[foreign.pk])).status_code == 404
+    assert logged_in.get(reverse("billing:charge_detail", args=[foreign.pk + 10_000])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_resident_sees_own_numbers_and_not_the_other_residents(frozen, logged_in, account, other_resident):
+    mar = PeriodFactory(month=dt.date(2026, 3, 1))
+    water = ServiceFactory(name="Холодное водоснабжение", position=1)
+    ChargeFactory(account=account, period=mar, service=water, amount=D("1234.56"))
+    StatementFactory(account=account, period=mar, opening=D(0), charged=D("1234.56"), paid=D(0))
+    other = other_resident.account_links.get().account
+    ChargeFactory(account=other, period=mar, service=water, amount=D("7777.77"))
+    StatementFactory(account=other, period=mar, opening=D(0), charged=D("7777.77"), paid=D(0))
+    for name in ("billing:dashboard", "billing:charges", "billing:charts"):
+        body = text(logged_in.get(reverse(name)))
+        assert f"1{NBSP}234,56{NBSP}₽" in body, name
+        assert "7777" not in body and f"7{NBSP}777" not in body, name
+
+
+@pytest.mark.django_db
+def test_dashboard_splits_overdue_and_not_yet_due_around_the_due_date(client, resident, account):
+    feb, mar = PeriodFactory(month=dt.date(2026, 2, 1)), PeriodFactory(month=dt.date(2026, 3, 1))
+    StatementFactory(
+        account=account, period=feb, opening=D(0), charged=D("1000.00"), paid=D(0), due_date=dt.date(2026, 3, 10)
+    )
+    StatementFactory(
+        account=account,
+        period=mar,
+        opening=D("1000.00"),
+        charged=D("2345.67"),
+        paid=D(0),
+        due_date=dt.date(2026, 4, 15),
+    )
+    with time_machine.travel(dt.datetime(2026, 4, 15, 20, 0, tzinfo=periods.TZ), tick=False):
+        client.force_login(resident)
+        body = text(client.get(reverse("billing:dashboard")))
+    assert re.search(r'class="[^"]*overdue">1' + NBSP + "000,00" + NBSP + "₽<", body)
+    assert re.search(r'class="[^"]*not-yet-due">2' + NBSP + "345,67" + NBSP + "₽<", body)
+    assert "сегодня последний день" in body
+    # February: due 10.03, penalty-free until 09.04 — already accruing on 15.04.
+    assert f"На 1{NBSP}000,00{NBSP}₽ долга уже начисляются пени" in body
+    # Half past midnight in Sevastopol is still the 15th in UTC: the day is local.
+    client.logout()
+    with time_machine.travel(dt.datetime(2026, 4, 16, 0, 30, tzinfo=periods.TZ), tick=False):
+        client.force_login(resident)
+        body = text(client.get(reverse("billing:dashboard")))
+    assert re.search(r'class="[^"]*overdue">3' + NBSP + "345,67" + NBSP + "₽<", body)
+    assert re.search(r'class="[^"]*not-yet-due">0,00' + NBSP + "₽<", body)
+    # March: due 15.04 → pay by 15.05 inclusive, penalties from 16.05.2026.
+    assert f"Оплатите 2{NBSP}345,67{NBSP}₽ до 15.05.2026 включительно — с 16.05.2026" in body
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_due_date_days_left_and_benefits(frozen, logged_in, account):
+    mar = PeriodFactory(month=dt.date(2026, 3, 1))
+    StatementFactory(
+        account=account, period=mar, opening=D(0), charged=D("500.00"), paid=D(0), due_date=dt.date(2026, 4, 15)
+    )
+    BenefitFactory(account=account, category=BenefitCategoryFactory(name="Ветеран труда", percent=D("50.00")))
+    body = text(logged_in.get(reverse("billing:dashboard")))
+    assert "<strong>15.04.2026</strong>" in body
+    assert "осталось 13 дней" in body
+    assert "Ветеран труда — 50 %" in body
+    assert "Задолженность на 02.04.2026" in body
+
+
+@pytest.mark.django_db
+def test_pay_button_links_to_the_payment_page_when_it_exists(frozen, logged_in, account):
+    body = text(logged_in.get(reverse("billing:dashboard")))
+    try:
+        pay_url = reverse("payments:pay")
+    except NoReverseMatch:  # the payments part is not mounted
+        assert "Оплатить</a>" not in body
+    else:
+        assert f'href="{pay_url}">Оплатить</a>' in body
+
+
+@pytest.mark.django_db
+def test_charge_detail_page_explains_the_charge(logged_in, account):
+    charge = ChargeFactory(
+        account=account,
+        period=PeriodFactory(month=dt.date(2026, 3, 1)),
+        service=ServiceFactory(name="Холодная вода", unit="м³"),
+        basis="meter",
+        quantity=D("6.000"),
+        rate=D("45.6700"),
+        amount=D("274.02"),
+        details={"meter_serial": "ВК-77", "previous": "117.000", "current": "123.000"},
+    )
+    body = text(logged_in.get(reverse("billing:charge_detail", args=[charge.pk])))
+    assert "Объём 6,000 м³ по показаниям счётчика № ВК-77: 123,000 − 117,000; тариф 45,67 ₽ за м³" in body
+    assert f"начислено 274,02{NBSP}₽" in body
+
+
+@pytest.mark.django_db
+def test_charts_page_shows_both_charts_with_text_alternatives(frozen, logged_in, account):
+    build_history(account, months=30)
+    body = text(logged_in.get(reverse("billing:charts")))
+    assert body.count("<svg") == 2
+    assert body.count('role="img"') == 2
+    assert 'aria-labelledby="chart-charges-title chart-charges-desc"' in body
+    assert body.count("<details") == 2
+    charges_svg = re.search(r'<svg[^>]*id="chart-charges".*?</svg>', body, re.S).group(0)
+    assert charges_svg.count('<g class="bar"') == 24
+    assert charges_svg.count('class="legend-item"') == 9
+    # The table under the chart: one row per month, money in the house format.
+    assert '<th scope="row">03.26</th>' in body
+    assert '<th scope="row">04.24</th>' in body
+    assert re.search(r"<td class=\"text-end text-nowrap\">\d{1,3}(\xa0\d{3})*,\d{2}\xa0₽</td>", body)
+
+
+@pytest.mark.django_db
+def test_dates_and_money_are_in_the_house_format_on_every_page(frozen, logged_in, account):
+    build_history(account, months=3)
+    for name in PAGES:
+        body = text(logged_in.get(reverse(name)))
+        main = body.split("<main", 1)[1].split("</main>", 1)[0]
+        main = re.sub(r"<svg.*?</svg>", "", main, flags=re.S)
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", main), name
+        assert not re.search(r"\d\.\d{2} ?(₽|руб)", main), name
+        if name != "billing:benefits":
+            assert re.search(r"\d,\d{2}\xa0₽", main), name
+    payments = text(logged_in.get(reverse("billing:payments")))
+    assert re.search(r">\d{2}\.\d{2}\.\d{4}<", payments)
+    charges = text(logged_in.get(reverse("billing:charges")))
+    assert "Март 2026" in charges
+    assert "15.04.2026" in charges  # the due date of March 2026, DD.MM.YYYY
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [("billing:dashboard", 18), ("billing:charges", 12), ("billing:payments", 12), ("billing:charts", 10)],
+)
+def test_pages_run_a_bounded_number_of_queries_on_five_years_of_history(
+    logged_in, account, frozen, name, limit, django_assert_max_num_queries
+):
+    build_history(account, months=60)
+    assert Charge.objects.filter(account=account).count() == 60 * 9
+    logged_in.get(reverse(name))  # warm the session
+    with django_assert_max_num_queries(limit):
+        response = logged_in.get(reverse(name))
+    assert response.status_code == 200
+    if name != "billing:dashboard":
+        with django_assert_max_num_queries(limit):
+            assert logged_in.get(reverse(name) + "?page=3").status_code == 200
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_the_length_of_the_history(client, resident, other_resident, frozen):
+    short, long = resident.account_links.get().account, other_resident.account_links.get().account
+    build_history(short, months=4)
+    build_history(long, months=60)
+    page_names = ["billing:dashboard", "billing:charges", "billing:payments", "billing:charts"]
+    counts = {}
+    for user in (resident, other_resident):
+        client.force_login(user)
+        client.get(reverse("billing:dashboard"))
+        counts[user.pk] = [_count(client, reverse(n)) for n in page_names]
+        client.logout()
+    assert counts[resident.pk] == counts[other_resident.pk]

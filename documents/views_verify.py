@@ -1,0 +1,35 @@
+"""The public authenticity check: /documents/verify/<code>/.
+
+Says whether a code belongs to a document we issued, what it is, the account
+number masked, when it was issued, and whether it was replaced — nothing
+else personal. Works without login; the code space (32^10) is too large to
+enumerate.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from documents import selectors, services
+
+
+@require_GET
+def verify(request, code: str = ""):
+    typed = request.GET.get("code")
+    if typed is not None and not code:
+        normal = services.normalize_code(typed)
+        if normal:
+            return redirect("documents:verify", code=normal)
+        return render(request, "documents/verify.html", {"asked": False})
+    normal = services.normalize_code(code)
+    doc = selectors.document_by_code(normal) if normal else None
+    response = render(
+        request,
+        "documents/verify.html",
+        {"asked": True, "code": normal, "doc": doc, "masked": doc.account.masked_number if doc else ""},
+        status=200 if doc else 404,
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

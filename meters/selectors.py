@@ -1,0 +1,151 @@
+"""Reads of the meters app, scoped to the requesting user: a foreign id is a
+404 (``Http404``), never a 403."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.selectors import accounts_for_user
+from eirc.periods import add_months, month_start
+from meters.models import Meter, Reading, Submission
+from meters.validation import delta, zone_title
+from meters.window import Window, window_for
+
+DUE_SOON_DAYS = 60
+
+
+def meters_for_account(*, account):
+    """The account's meters in service, in display order."""
+    return Meter.objects.filter(account=account, status=Meter.Status.ACTIVE).select_related("service")
+
+
+def meter_for_user(*, user, meter_id) -> Meter:
+    """One meter of one of the user's accounts (removed ones too), or 404."""
+    try:
+        return Meter.objects.select_related("service", "account").get(
+            pk=meter_id, account__in=accounts_for_user(user=user)
+        )
+    except (Meter.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def meters_due_soon(*, account, today: dt.date, days: int = DUE_SOON_DAYS):
+    """Meters in service whose verification is due within ``days`` days or
+    has expired, soonest first (for the dashboard and the readings page)."""
+    return (
+        meters_for_account(account=account)
+        .filter(verification_due__lte=today + dt.timedelta(days=days))
+        .order_by("verification_due")
+    )
+
+
+def submission_for_user(*, user, code: str) -> Submission:
+    try:
+        return Submission.objects.select_related("account").get(code=code, account__in=accounts_for_user(user=user))
+    except Submission.DoesNotExist:
+        raise Http404 from None
+
+
+def last_reading(meter: Meter, zone: str) -> Reading | None:
+    """The latest current reading (any source) of a meter and zone."""
+    return (
+        Reading.objects.filter(meter=meter, zone=zone, status=Reading.Status.CURRENT)
+        .select_related("period")
+        .order_by("-period__month", "-created_at")
+        .first()
+    )
+
+
+@dataclass
+class ZoneRow:
+    zone: str
+    title: str
+    field_name: str
+    last: Reading | None
+
+
+@dataclass
+class MeterRow:
+    meter: Meter
+    window: Window
+    expired: bool
+    due_soon: bool
+    zones: list[ZoneRow] = field(default_factory=list)
+
+
+def meter_rows(*, account, today: dt.date) -> list[MeterRow]:
+    """What the readings form shows: per meter its window, verification
+    state and, per zone, the last accepted reading."""
+    from meters.services import field_name
+
+    rows = []
+    for meter in meters_for_account(account=account):
+        rows.append(
+            MeterRow(
+                meter=meter,
+                window=window_for(meter.service, today=today),
+                expired=meter.verification_due < today,
+                due_soon=meter.verification_due <= today + dt.timedelta(days=DUE_SOON_DAYS),
+                zones=[
+                    ZoneRow(z, zone_title(z), field_name(meter.pk, z), last_reading(meter, z)) for z in meter.zone_list
+                ],
+            )
+        )
+    return rows
+
+
+def meter_chain(meter: Meter) -> list[Meter]:
+    """The meter and the meters it replaced, oldest first."""
+    chain = [meter]
+    seen = {meter.pk}
+    while True:
+        before = Meter.objects.filter(replaced_by=chain[0]).select_related("service").first()
+        if before is None or before.pk in seen:
+            return chain
+        seen.add(before.pk)
+        chain.insert(0, before)
+
+
+def reading_history(*, meter: Meter):
+    """Every reading of the meter and its predecessors, replaced ones
+    included, newest first."""
+    return (
+        Reading.objects.filter(meter__in=meter_chain(meter))
+        .select_related("period", "meter", "submission")
+        .order_by("-period__month", "zone", "-created_at")
+    )
+
+
+def monthly_consumption(
+    *, meter: Meter, today: dt.date, months: int = 24
+) -> tuple[list[tuple[dt.date, Decimal]], Decimal]:
+    """Consumption per period (all zones summed) over the ``months`` periods
+    up to today's, following the chain of replaced meters so a replacement
+    does not break the history; and the average over periods that have data.
+    Consumption of a reading is its value minus the previous current reading
+    of the same meter and zone (rollover-aware), booked to its period."""
+    last = month_start(today)
+    first = add_months(last, -(months - 1))
+    totals: dict[dt.date, Decimal] = {}
+    for m in meter_chain(meter):
+        for zone in m.zone_list:
+            rows = list(
+                Reading.objects.filter(meter=m, zone=zone, status=Reading.Status.CURRENT)
+                .filter(Q(period__month__lte=last))
+                .select_related("period")
+                .order_by("period__month")
+            )
+            for a, b in zip(rows, rows[1:], strict=False):
+                step = delta(m, a.value, b.value)
+                if step is None or b.period.month < first:
+                    continue
+                totals[b.period.month] = totals.get(b.period.month, Decimal(0)) + step[0]
+    points = [(add_months(first, i), totals.get(add_months(first, i))) for i in range(months)]
+    known = [v for _p, v in points if v is not None]
+    average = (sum(known, Decimal(0)) / len(known)).quantize(Decimal("0.001")) if known else Decimal(0)
+    return points, average

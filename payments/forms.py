@@ -1,0 +1,13 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class PayForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Сумма, ₽"),
+        max_length=20,
+        help_text=_("С копейками, например 1234,56"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(label=_("Электронная почта для чека"), required=True)
+    form_token = forms.UUIDField(widget=forms.HiddenInput)

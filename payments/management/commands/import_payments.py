@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from eirc.money import format_rub
+from payments.registry import registry_import
+
+
+class Command(BaseCommand):
+    help = "Импорт реестра платежей банка (CSV, см. docs/payments-registry.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="только проверить, ничего не записывать")
+        parser.add_argument(
+            "--skip-errors", action="store_true", help="провести корректные строки, пропустив ошибочные"
+        )
+
+    def handle(self, *args, file, dry_run, skip_errors, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"Файл не найден: {file}")
+        report = registry_import(
+            content=path.read_bytes(), filename=path.name, dry_run=dry_run, skip_errors=skip_errors
+        )
+        for line, message in report.errors:
+            self.stderr.write(f"строка {line}: {message}")
+        if report.already_imported:
+            raise CommandError(
+                f"Файл {path.name} уже был загружен (SHA-256 {report.checksum[:12]}…): ничего не изменено."
+            )
+        self.stdout.write(
+            f"строк: {report.rows}, новых платежей: {report.applied if not dry_run else '—'}, "
+            f"уже загруженных операций: {report.duplicates}, сумма новых: {format_rub(report.total)}"
+        )
+        if dry_run:
+            self.stdout.write("Пробный запуск: ничего не записано.")
+        if report.errors and not skip_errors:
+            raise CommandError("В файле есть ошибки: ничего не проведено (--skip-errors проведёт корректные строки).")

@@ -1,0 +1,123 @@
+"""Pay page, return page, the sandbox gateway page, the YooKassa webhook."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.decorators import account_required
+from eirc.errors import DomainError
+from payments import selectors, services
+from payments.forms import PayForm
+from payments.models import Payment
+from payments.providers import GatewayUnavailable, get_provider
+from payments.providers.sandbox import SandboxProvider
+
+
+@account_required
+@require_http_methods(["GET", "POST"])
+def pay(request):
+    account = request.account
+    debt = selectors.current_debt(account=account)
+    if request.method == "POST":
+        form = PayForm(request.POST)
+        if form.is_valid():
+            try:
+                amount = services.amount_validate(form.cleaned_data["amount"])
+                payment = services.payment_create(
+                    account=account,
+                    user=request.user,
+                    amount=amount,
+                    email=form.cleaned_data["email"],
+                    form_token=form.cleaned_data["form_token"],
+                )
+                payment = services.payment_start(payment_id=payment.pk)
+            except DomainError as exc:
+                form.add_error(exc.field, exc.message)
+            except GatewayUnavailable:
+                messages.warning(
+                    request,
+                    _("Платёжный сервис не ответил. Мы проверим платёж сами; попробуйте открыть оплату ещё раз."),
+                )
+                return redirect("payments:return", payment.pk)
+            else:
+                if payment.confirmation_url and payment.status not in services.FINAL:
+                    return HttpResponseRedirect(payment.confirmation_url)
+                return redirect("payments:return", payment.pk)
+    else:
+        initial_amount = f"{debt:.2f}".replace(".", ",") if debt > 0 else ""
+        form = PayForm(initial={"amount": initial_amount, "email": request.user.email, "form_token": uuid.uuid4()})
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "form": form,
+            "account": account,
+            "debt": debt,
+            "by_provider": selectors.latest_charges_by_provider(account=account),
+        },
+    )
+
+
+@login_required
+@never_cache
+def payment_return(request, payment_id):
+    """What our database knows; never marks anything paid itself."""
+    payment = selectors.payment_for_user(user=request.user, payment_id=payment_id)
+    return render(request, "payments/return.html", {"payment": payment, "final": payment.status in services.FINAL})
+
+
+@login_required
+@never_cache
+def payment_status(request, payment_id):
+    payment = selectors.payment_for_user(user=request.user, payment_id=payment_id)
+    return JsonResponse(
+        {"status": payment.status, "label": payment.get_status_display(), "final": payment.status in services.FINAL}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sandbox(request, provider_payment_id):
+    """The sandbox gateway's payment page (only with the sandbox provider)."""
+    if not isinstance(get_provider(), SandboxProvider):
+        raise Http404
+    payment = Payment.objects.filter(
+        provider="sandbox", provider_payment_id=provider_payment_id, account__link__user=request.user
+    ).first()
+    if payment is None:
+        raise Http404
+    if request.method == "POST":
+        SandboxProvider.decide(provider_payment_id, pay=request.POST.get("decision") == "pay")
+        # The sandbox "gateway" notifies us at once; the same verifying service
+        # as for a real webhook re-fetches the state and credits.
+        services.payment_confirm(payment_id=payment.pk)
+        return redirect("payments:return", payment.pk)
+    return render(request, "payments/sandbox.html", {"payment": payment})
+
+
+@csrf_exempt
+@require_POST
+def yookassa_webhook(request):
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    event = services.webhook_receive(
+        provider_name="yookassa",
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        body=body if isinstance(body, dict) else {},
+    )
+    if event is None:
+        return HttpResponse(status=403)
+    return JsonResponse({"status": "accepted"})
