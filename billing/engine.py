@@ -51,6 +51,7 @@ Choices (documented because the law leaves room):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections import defaultdict
@@ -58,7 +59,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -187,8 +188,37 @@ def billing_run(
     period; with ``accounts`` (ids or accounts) bills only those, in a run of
     their own. Re-running an open period replaces its results exactly.
     ``progress(done, total)`` is called after each chunk."""
-    t0 = time.monotonic()
     month = P.month_start(period)
+    with _run_lock(month):
+        return _billing_run(month=month, user=user, progress=progress, chunk_size=chunk_size, accounts=accounts)
+
+
+@contextlib.contextmanager
+def _run_lock(month: dt.date):
+    """One run of a period at a time (a PostgreSQL advisory lock held for the
+    run). A second run started meanwhile is refused at once instead of
+    redoing the same chunks. SQLite (the embedded default) serialises writes
+    by itself."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = 0x45495243_0000_0000 + month.year * 100 + month.month  # "EIRC" + YYYYMM
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        (got,) = cursor.fetchone()
+    if not got:
+        raise DomainError(
+            f"Расчёт периода {P.period_label(month)} уже выполняется. Дождитесь его окончания.", code="run_busy"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _billing_run(*, month, user, progress, chunk_size, accounts) -> BillingReport:
+    t0 = time.monotonic()
     only = None if accounts is None else sorted({getattr(a, "pk", a) for a in accounts})
     with transaction.atomic():
         per, _ = Period.objects.get_or_create(month=month)
@@ -258,11 +288,15 @@ def _active_accounts(month: dt.date):
     )
 
 
-def period_close(*, period, user=None) -> Period:
+def period_close(*, period, user=None, issue_receipts: bool = True) -> Period:
     """Freeze a period: status closed, when and by whom. Afterwards its
     ledger entries cannot be deleted (database trigger) and ``billing_run``
     refuses it; changes go through recalculations in a later period. Refuses
-    a period whose run has not finished. Idempotent for a closed period."""
+    a period whose run has not finished. Idempotent for a closed period.
+
+    After commit, the batch that renders the period's receipts (ЕПД) is
+    started, unless ``issue_receipts`` is false (the demo seed, which closes
+    two years at once and lets receipts render on demand)."""
     month = period.month if isinstance(period, Period) else P.month_start(period)
     with transaction.atomic():
         per = Period.objects.select_for_update().filter(month=month).first()
@@ -280,6 +314,11 @@ def period_close(*, period, user=None) -> Period:
         per.closed_at = timezone.now()
         per.closed_by = user
         per.save(update_fields=["status", "closed_at", "closed_by"])
+        if issue_receipts:
+            from documents.tasks import receipts_issue_task
+
+            period_id = per.pk
+            transaction.on_commit(lambda: receipts_issue_task.delay(period_id=period_id))
     return per
 
 

@@ -6,6 +6,8 @@ public URL, so the admin shows their names, never a link."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import CertificateRequest, IssuedDocument, Office, Receipt
@@ -72,8 +74,43 @@ class CertificateRequestAdmin(PrivateFileMixin, admin.ModelAdmin):
         "handled_by",
         "created_at",
         "ready_at",
+        "resolve_link",
     )
-    readonly_fields = ("user", "file_name", "document", "handled_by", "created_at", "ready_at")
+    # The status moves only through the services (take, complete, reject).
+    readonly_fields = (
+        "user",
+        "status",
+        "reject_reason",
+        "file_name",
+        "document",
+        "handled_by",
+        "created_at",
+        "ready_at",
+        "resolve_link",
+    )
+
+    def get_urls(self):
+        from documents.admin_views import resolve_view
+
+        own = [
+            path(
+                "<int:object_id>/resolve/",
+                self.admin_site.admin_view(
+                    lambda request, object_id: resolve_view(request, object_id, self.admin_site)
+                ),
+                name="documents_certificaterequest_resolve",
+            )
+        ]
+        return own + super().get_urls()
+
+    @admin.display(description=_("ответ"))
+    def resolve_link(self, obj):
+        if obj.pk is None or obj.status in (CertificateRequest.Status.READY, CertificateRequest.Status.REJECTED):
+            return "—"
+        if obj.kind != CertificateRequest.Kind.OTHER:
+            return _("формируется автоматически")
+        url = reverse("admin:documents_certificaterequest_resolve", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Приложить документ или отказать"))
 
     actions = ["take_into_work"]
 
@@ -91,10 +128,9 @@ class CertificateRequestAdmin(PrivateFileMixin, admin.ModelAdmin):
                 self.message_user(request, f"{req}: {exc.message}", level="error")
         self.message_user(request, f"Взято в работу: {done}")
 
-    def save_model(self, request, obj, form, change):
-        # Who touched the request last (the workflow itself comes with its issue).
-        obj.handled_by = request.user
-        super().save_model(request, obj, form, change)
+    def has_add_permission(self, request):
+        # Residents order certificates; staff answer them.
+        return False
 
 
 @admin.register(Office)

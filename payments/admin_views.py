@@ -34,7 +34,7 @@ def refund_view(request, object_id, admin_site):
         raise PermissionDenied
     payment = get_object_or_404(Payment.objects.select_related("account"), pk=object_id)
     refunded = sum((r.amount for r in payment.refunds.exclude(status="canceled")), start=0)
-    form = RefundForm(request.POST or None, initial={"key": uuid.uuid4(), "amount": ""})
+    form = RefundForm(request.POST) if request.method == "POST" else RefundForm(initial={"key": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         try:
             amount = services.amount_validate(form.cleaned_data["amount"])
@@ -78,7 +78,7 @@ class RegistryForm(forms.Form):
 def registry_upload_view(request, admin_site):
     if not request.user.has_perm("payments.add_registryimport"):
         raise PermissionDenied
-    form = RegistryForm(request.POST or None, request.FILES or None)
+    form = RegistryForm(request.POST, request.FILES) if request.method == "POST" else RegistryForm()
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

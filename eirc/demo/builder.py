@@ -483,7 +483,7 @@ class DemoBuilder:
         with transaction.atomic():
             paid_count, paid_sum = self.payments(engine, h, month, last_day=None)
             engine.billing_run(period=month, user=self.users["accountant"])
-            engine.period_close(period=month, user=self.users["accountant"])
+            engine.period_close(period=month, user=self.users["accountant"], issue_receipts=False)
         charges = Charge.objects.filter(period=period, account__in=self.accounts.values())
         total = LedgerEntry.objects.filter(period=period, kind=LedgerEntry.Kind.CHARGE).aggregate(s=Sum("amount"))["s"]
         self.out(
