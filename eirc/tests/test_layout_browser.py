@@ -78,3 +78,21 @@ def test_skip_link_is_the_first_tab_stop_and_moves_to_main(live_server, phone_pa
     assert phone_page.get_by_role("link", name="Перейти к основному содержанию").is_visible()
     phone_page.keyboard.press("Enter")
     assert phone_page.evaluate("document.activeElement.id") == "main"
+
+
+def test_residents_menu_fits_one_line_at_1280px_and_its_dropdowns_open(live_server, client, resident):
+    client.force_login(resident)
+    session = client.cookies["sessionid"].value
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU")
+        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        page = context.new_page()
+        page.goto(live_server.url + "/cabinet/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        nav_height = page.evaluate("document.querySelector('.navbar').getBoundingClientRect().height")
+        assert nav_height < 80  # one line, not wrapped
+        page.click("nav >> text=Документы")
+        page.click("nav >> text=Квитанции (ЕПД)")
+        page.wait_for_url("**/cabinet/receipts/")
+        browser.close()

@@ -42,7 +42,7 @@ def test_resident_pays_part_of_the_debt_in_the_sandbox(
         page = context.new_page()
         page.goto(f"{live_server.url}/cabinet/")
         assert "5\xa0000,00" in page.inner_text("main")
-        page.click("a:has-text('Оплатить')")
+        page.click("main a:has-text('Оплатить')")
         assert page.input_value("#id_amount") == "5000,00"
         page.fill("#id_amount", "1200,50")
         page.click("button[type=submit]:has-text('Оплатить')")
