@@ -65,7 +65,11 @@ class MeterAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "—"
         url = reverse("admin:meters_operator_entry", args=[obj.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Внести показания со слов жителя"))
+        links = format_html('<a class="button" href="{}">{}</a>', url, _("Внести показания со слов жителя"))
+        if obj.status == Meter.Status.ACTIVE:
+            replace = reverse("admin:meters_replace", args=[obj.pk])
+            links += format_html(' <a class="button" href="{}">{}</a>', replace, _("Заменить счётчик"))
+        return links
 
     def get_urls(self):
         # The operator's entry page and the readings import (meters/admin_import.py).

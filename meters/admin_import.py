@@ -24,7 +24,7 @@ from eirc.errors import DomainError
 from eirc.periods import today
 from meters.importer import import_readings
 from meters.models import Meter
-from meters.services import ReadingErrors, reading_enter_by_operator
+from meters.services import ReadingErrors, meter_replace, reading_enter_by_operator
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -91,6 +91,56 @@ def operator_entry_view(request, meter_id, admin_site=None):
     return render(request, "meters/admin_operator_entry.html", context)
 
 
+DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
+
+@permission_required("meters.add_meter", raise_exception=True)
+def replace_view(request, meter_id, admin_site=None):
+    """Replace a meter: the old one's final reading and the new one's serial,
+    verification date and initial reading, in one step (``meter_replace``)."""
+    meter = get_object_or_404(Meter.objects.select_related("service", "account"), pk=meter_id)
+    fields = {}
+    for z in meter.zone_list:
+        fields[f"final_{z}"] = forms.CharField(label=f"Последнее показание старого счётчика ({z})")
+    fields["new_serial"] = forms.CharField(label="Заводской номер нового счётчика", max_length=40)
+    fields["model_name"] = forms.CharField(label="Модель", max_length=80, required=False)
+    fields["digits"] = forms.IntegerField(
+        label="Разрядность (целая часть)", min_value=3, max_value=9, initial=meter.digits
+    )
+    for z in meter.zone_list:
+        fields[f"initial_{z}"] = forms.CharField(label=f"Начальное показание нового счётчика ({z})", initial="0")
+    fields["replaced_on"] = forms.DateField(label="Дата замены", initial=today, input_formats=DATE_FORMATS)
+    fields["verification_due"] = forms.DateField(label="Следующая поверка нового счётчика", input_formats=DATE_FORMATS)
+    Form = type("MeterReplaceForm", (forms.Form,), fields)
+    form = Form(request.POST) if request.method == "POST" else Form()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            new = meter_replace(
+                old_meter=meter,
+                final_readings={z: data[f"final_{z}"] for z in meter.zone_list},
+                new_serial=data["new_serial"],
+                initial_readings={z: data[f"initial_{z}"] for z in meter.zone_list},
+                replaced_on=data["replaced_on"],
+                verification_due=data["verification_due"],
+                user=request.user,
+                digits=data["digits"],
+                model_name=data["model_name"],
+            )
+        except ReadingErrors as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Счётчик заменён: новый № {new.serial}.")
+            return redirect("admin:meters_meter_change", new.pk)
+    context = {"form": form, "meter": meter, "title": f"Замена счётчика: {meter}"}
+    if admin_site is not None:
+        context.update(admin_site.each_context(request))
+    return render(request, "meters/admin_replace.html", context)
+
+
 def admin_urls(admin_site):
     return [
         path(
@@ -102,5 +152,10 @@ def admin_urls(admin_site):
             "<int:meter_id>/readings/",
             admin_site.admin_view(lambda r, meter_id: operator_entry_view(r, meter_id, admin_site=admin_site)),
             name="meters_operator_entry",
+        ),
+        path(
+            "<int:meter_id>/replace/",
+            admin_site.admin_view(lambda r, meter_id: replace_view(r, meter_id, admin_site=admin_site)),
+            name="meters_replace",
         ),
     ]
