@@ -1,10 +1,11 @@
 """Shared fixtures: a resident with an account, another resident who must
-see nothing of the first, and the two staff roles."""
+see nothing of the first, the two staff roles and a loopback SMTP server."""
 
 import pytest
 from django.contrib.auth.models import Group
 
 from eirc.tests.factories import PASSWORD, AccountLinkFactory, PersonalAccountFactory, UserFactory
+from eirc.tests.smtp import HOST, loopback_smtp
 
 
 @pytest.fixture
@@ -38,3 +39,15 @@ def operator(db):
 @pytest.fixture
 def accountant(db):
     return _staff("accountant", "Бухгалтерия")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback that Django's email goes to; yields its
+    `Inbox` (`.envelopes`, parsed `.messages`, `.port` for subprocesses)."""
+    with loopback_smtp() as inbox:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = HOST, inbox.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield inbox

@@ -8,31 +8,19 @@ import re
 import pytest
 from django.conf import settings
 from django.core import mail
-from playwright.sync_api import sync_playwright
 
 from accounts.tests.conftest import NEW_PASSWORD
+from eirc.tests.browser import BROWSER_MARKS, browser_page
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def page(live_server, settings):
     settings.SITE_URL = live_server.url
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
-        context.set_default_timeout(10000)
-        yield context.new_page()
-        browser.close()
+    with browser_page() as page:
+        page.set_default_timeout(10000)
+        yield page
 
 
 def _emailed_link(live_server) -> str:

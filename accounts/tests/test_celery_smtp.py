@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,37 +23,10 @@ pytestmark = [pytest.mark.slow]
 BASE_DIR = Path(settings.BASE_DIR)
 
 
-class _Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    collector = _Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, collector
-    controller.stop()
-
-
 @pytest.fixture
 def celery_worker(smtp_server, transactional_db):
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL (a real broker)")
-    controller, _ = smtp_server
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -64,7 +36,7 @@ def celery_worker(smtp_server, transactional_db):
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",  # smtp_server: root conftest
         "SITE_URL": settings.SITE_URL,
     }
     proc = subprocess.Popen(
@@ -113,17 +85,17 @@ def test_registration_email_goes_through_a_real_worker_and_smtp(client, billed_a
     from eirc.celery import app
 
     app.conf.task_always_eager = False
-    _, collector = smtp_server
+    collector = smtp_server
     response = client.post(
         "/accounts/register/",
         {"account_number": billed_account.number, "amount": "1234,56", "email": "smtp@example.ru", **CAPTCHA},
     )
     assert response.status_code == 302
-    if not _wait_for(lambda: collector.messages, celery_worker):
+    if not _wait_for(lambda: collector.envelopes, celery_worker):
         celery_worker.terminate()
         raise AssertionError("no email reached the SMTP server: " + celery_worker.communicate()[0].decode()[-3000:])
 
-    envelope = collector.messages[0]
+    envelope = collector.envelopes[0]
     assert envelope.rcpt_tos == ["smtp@example.ru"]
     message = email.message_from_bytes(envelope.content, policy=policy.default)
     assert "Подтверждение регистрации" in message["Subject"]

@@ -5,36 +5,21 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from playwright.sync_api import sync_playwright
 
 from accounts.models import User
 from documents.tests.conftest import DEMO_NUMBER, pdf_text
+from eirc.tests.browser import BROWSER_MARKS, resident_page
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def page(demo, live_server, settings):
     settings.SITE_URL = live_server.url
-    client = Client()
-    client.force_login(User.objects.get(account_links__account__number=DEMO_NUMBER))
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU", accept_downloads=True)
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-        context.set_default_timeout(15000)
-        yield context.new_page()
-        browser.close()
+    user = User.objects.get(account_links__account__number=DEMO_NUMBER)
+    with resident_page(live_server.url, Client(), user) as page:  # Playwright accepts downloads by default
+        page.set_default_timeout(15000)
+        yield page
 
 
 def test_resident_downloads_a_receipt_and_orders_a_certificate(page, live_server, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import socket
 from email import policy
 
 import pytest
@@ -155,32 +154,11 @@ def test_verify_page_confirms_a_real_code_and_rejects_a_made_up_one(client, demo
     assert made_up.status_code == 404 and 'data-result="unknown"' in made_up.content.decode()
 
 
-class _Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp(settings):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collector = _Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+def smtp(smtp_server, settings):
+    """The loopback SMTP server of the root conftest, with Celery eager."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    yield collector
-    controller.stop()
+    return smtp_server
 
 
 def test_e_receipt_arrives_with_the_pdf_and_unsubscribe_works_only_when_signed(
@@ -192,9 +170,9 @@ def test_e_receipt_arrives_with_the_pdf_and_unsubscribe_works_only_when_signed(
     assert Consent.objects.filter(user=demo_user, kind="paperless", given=True).exists()
     with django_capture_on_commit_callbacks(execute=True):
         services.receipts_issue(period=closed_period)
-    assert len(smtp.messages) == 1
-    msg = email.message_from_bytes(smtp.messages[0].content, policy=policy.default)
-    assert smtp.messages[0].rcpt_tos == [demo_user.email]
+    assert len(smtp.envelopes) == 1
+    msg = email.message_from_bytes(smtp.envelopes[0].content, policy=policy.default)
+    assert smtp.envelopes[0].rcpt_tos == [demo_user.email]
     pdfs = [p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert len(pdfs) == 1 and DEMO_NUMBER in pdf_text(pdfs[0].get_content())
     body = msg.get_body(preferencelist=("plain",)).get_content()
@@ -203,7 +181,7 @@ def test_e_receipt_arrives_with_the_pdf_and_unsubscribe_works_only_when_signed(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.receipts_issue(period=closed_period)
-    assert len(smtp.messages) == 1  # sent once per receipt
+    assert len(smtp.envelopes) == 1  # sent once per receipt
 
     token = path.rstrip("/").rsplit("/", 1)[-1]
     tampered = path.replace(token, token[:-2] + ("aa" if not token.endswith("aa") else "bb"))

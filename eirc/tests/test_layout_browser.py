@@ -8,34 +8,22 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from billing.models import Service, Zone
+from eirc.tests.browser import BROWSER_MARKS, browser_page, resident_page
 from eirc.tests.factories import ProviderFactory, ServiceFactory, TariffFactory
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PAGES = ["/", "/info/", "/info/offices/", "/info/contacts/", "/info/tariffs/"]
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def phone_page():
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
-        page = context.new_page()
+    with browser_page() as page:
         page.console_errors = []
         page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
         yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -81,13 +69,7 @@ def test_skip_link_is_the_first_tab_stop_and_moves_to_main(live_server, phone_pa
 
 
 def test_residents_menu_fits_one_line_at_1280px_and_its_dropdowns_open(live_server, client, resident):
-    client.force_login(resident)
-    session = client.cookies["sessionid"].value
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU")
-        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-        page = context.new_page()
+    with resident_page(live_server.url, client, resident, width=1280, height=800) as page:
         page.goto(live_server.url + "/cabinet/")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         nav_height = page.evaluate("document.querySelector('.navbar').getBoundingClientRect().height")
@@ -95,4 +77,3 @@ def test_residents_menu_fits_one_line_at_1280px_and_its_dropdowns_open(live_serv
         page.click("nav >> text=Документы")
         page.click("nav >> text=Квитанции (ЕПД)")
         page.wait_for_url("**/cabinet/receipts/")
-        browser.close()

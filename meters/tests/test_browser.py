@@ -4,49 +4,24 @@ the confirmation, then sees a refusal for a value below the previous one."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-
-import pytest
 
 from eirc.periods import today
+from eirc.tests.browser import BROWSER_MARKS, resident_page
 from eirc.tests.factories import MeterFactory
 from meters.services import field_name
 from meters.tests.conftest import add_history
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which("chromium"), reason="chromium not installed (scripts/ensure-debian-packages test)"
-    ),
-]
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+pytestmark = BROWSER_MARKS
 
 
 def test_resident_submits_readings_sees_the_confirmation_then_a_refusal(live_server, client, resident, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM is used beside Playwright's loop
     account = resident.account_links.get().account
     meter = MeterFactory(account=account, serial="CW-0001", verification_due=today() + dt.timedelta(days=2000))
     add_history(meter, [100, 110, 120], start=dt.date(2020, 1, 1))
-    client.force_login(resident)
-    session = client.cookies["sessionid"].value
     field = f"#id_{field_name(meter.pk, 'single')}"
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-        page = context.new_page()
+    with resident_page(live_server.url, client, resident) as page:
         page.goto(f"{live_server.url}/cabinet/readings/")
         assert "Приём показаний с 20 по 25 число" in page.inner_text("#window-info")
         page.fill(field, "125,5")
@@ -61,4 +36,3 @@ def test_resident_submits_readings_sees_the_confirmation_then_a_refusal(live_ser
         page.click("button[type=submit]:has-text('Передать показания')")
         error = page.wait_for_selector(".invalid-feedback")
         assert "меньше предыдущего" in error.inner_text()
-        browser.close()

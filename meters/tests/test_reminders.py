@@ -4,12 +4,9 @@ on a real SMTP server on loopback (aiosmtpd)."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
-from email import message_from_bytes, policy
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 
 from eirc.tests.factories import AccountLinkFactory, MeterFactory, PersonalAccountFactory, UserFactory
 from meters.models import ReminderSent
@@ -20,29 +17,10 @@ from meters.tests.conftest import at
 pytestmark = pytest.mark.django_db
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp(settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
+def smtp(smtp_server):
+    """`smtp.messages`: (recipients, parsed message) pairs (root conftest)."""
+    return smtp_server
 
 
 def body(message) -> str:
