@@ -147,3 +147,14 @@ def test_embedded_default_serves_the_portal_in_russian(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def test_a_migrate_puts_back_ledger_triggers_a_sqlite_table_rebuild_dropped(tmp_path):
+    env = clean_env(tmp_path)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    db_path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(db_path) as db:  # what a rebuilding migration does to them
+        db.execute("DROP TRIGGER billing_ledger_no_update")
+        db.execute("DROP TRIGGER billing_ledger_no_delete_closed")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    assert_ledger_guard(db_path)
