@@ -21,8 +21,10 @@ _FORBIDDEN = {"password", "token", "link", "url", "new_password1", "new_password
 
 
 def _quote(value) -> str:
-    text = str(value)
-    if not text or any(c in text for c in ' ="'):
+    # Control characters (a newline typed into the login box) are escaped, so
+    # nobody can forge a line of the security log.
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(value))
+    if not text or any(c in text for c in ' ="\\'):
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return text
 

@@ -264,6 +264,7 @@ def _password_set(*, user, password: str, ip: str | None, kind: str, keep_sessio
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     sessions_end_others(user=user, keep_session_key=keep_session_key)
+    _retire_credentials(user=user)
     security.record(kind, user=user, actor=actor, ip=ip)
     if user.email:
         mail.send(
@@ -271,6 +272,36 @@ def _password_set(*, user, password: str, ip: str | None, kind: str, keep_sessio
             to=user.email,
             context={"when": timezone.localtime().strftime("%d.%m.%Y %H:%M"), "ip": ip or ""},
         )
+
+
+def _retire_credentials(*, user) -> None:
+    """After a password is set: unused reset and email-change links die, and
+    personal API tokens are revoked (a stolen one must not outlive the
+    password the resident just changed)."""
+    from meters.models import ApiToken
+
+    now = timezone.now()
+    AccessToken.objects.filter(
+        user=user,
+        used_at__isnull=True,
+        purpose__in=[AccessToken.Purpose.PASSWORD_RESET, AccessToken.Purpose.EMAIL_CHANGE],
+    ).update(used_at=now)
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def _reauthenticate(*, user, password: str, field: str) -> None:
+    """The current password, checked behind a per-login throttle so a stolen
+    session cannot be used to guess it."""
+    if throttle.is_limited("reauth_user", str(user.pk)):
+        raise DomainError(
+            _("Слишком много попыток. Попробуйте через %(minutes)d мин.")
+            % {"minutes": max(1, throttle.seconds_left("reauth_user") // 60)},
+            code="throttled",
+            field=field,
+        )
+    if not user.check_password(password or ""):
+        throttle.hit("reauth_user", str(user.pk))
+        raise DomainError(_("Текущий пароль указан неверно."), code="bad_password", field=field)
 
 
 def password_reset_confirm(*, raw: str, password: str, ip: str | None):
@@ -287,8 +318,7 @@ def password_reset_confirm(*, raw: str, password: str, ip: str | None):
 def password_change(*, user, current: str, new: str, ip: str | None, keep_session_key: str | None) -> None:
     """Change the password (the current one is required unless the operator
     issued a temporary one and it is being replaced); other sessions end."""
-    if not user.check_password(current or ""):
-        raise DomainError(_("Текущий пароль указан неверно."), code="bad_password", field="current_password")
+    _reauthenticate(user=user, password=current, field="current_password")
     with transaction.atomic():
         _password_set(user=user, password=new, ip=ip, kind=Kind.PASSWORD_CHANGE, keep_session_key=keep_session_key)
 
@@ -299,8 +329,7 @@ def password_change(*, user, current: str, new: str, ip: str | None, keep_sessio
 def email_change_request(*, user, new_email: str, password: str, ip: str | None) -> None:
     """Email a confirmation link to the new address; a notice to the old one."""
     new_email = (new_email or "").strip()
-    if not user.check_password(password or ""):
-        raise DomainError(_("Текущий пароль указан неверно."), code="bad_password", field="password")
+    _reauthenticate(user=user, password=password, field="password")
     if user.email and user.email.lower() == new_email.lower():
         raise DomainError(_("Это ваш текущий адрес."), code="same_email", field="email")
     with transaction.atomic():
@@ -338,6 +367,10 @@ def email_change_confirm(*, raw: str, ip: str | None):
         user.email_confirmed_at = timezone.now()
         user.save(update_fields=["email", "email_confirmed_at"])
         _token_consume(token)
+        # A reset link sent to the old address must not work any more.
+        AccessToken.objects.filter(user=user, used_at__isnull=True, purpose=AccessToken.Purpose.PASSWORD_RESET).update(
+            used_at=timezone.now()
+        )
         security.record(Kind.EMAIL_CHANGE, user=user, ip=ip, step="confirmed")
     return user
 

@@ -69,6 +69,7 @@ from billing.engine_write import ChargeRow, EntryRow, StatementRow, delete_chunk
 from billing.ledger import (
     PRINCIPAL_KINDS,
     debts_from_principal,
+    lock_accounts,
     period_end,
     refresh_statements,
     statement_columns,
@@ -330,6 +331,7 @@ def bill_chunk(ctx: Context, ids: list[int]) -> dict:
     transaction: replace their run-produced results, write new ones. Returns a
     partial report as plain data."""
     per = ctx.period
+    lock_accounts(ids)
     delete_chunk(per.pk, ids)
     data = _load(ctx, ids)
     warnings: list[str] = []
@@ -403,8 +405,12 @@ def bill_chunk(ctx: Context, ids: list[int]) -> dict:
         for month, (accrued, lines) in sorted(_penalties(ctx, data, aid).items()):
             charged = data.penalty_charged.get((aid, month), ZERO)
             amount = accrued - charged
-            if amount > 0:
-                e = _entry(ctx, aid, K.PENALTY, amount, None, f"Пени за {P.period_label(month)}")
+            if amount != 0:
+                # Negative when a back-dated payment (e.g. a bank registry
+                # line dated in an earlier period) lowered what had accrued:
+                # the excess charged before is taken back.
+                title = "Пени за" if amount > 0 else "Уменьшение пеней за"
+                e = _entry(ctx, aid, K.PENALTY, amount, None, f"{title} {P.period_label(month)}")
                 e.for_period_id = data.period_ids[month]
                 e.details = {
                     "for_period": P.period_label(month),

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.models import PersonalAccount
 from billing.models import LedgerEntry, PaymentTermRule, Period, Statement
 from billing.penalties import Credit, Debt, allocate
 from eirc import periods as P
@@ -142,6 +143,7 @@ def statement_refresh(*, account, period) -> Statement:
     per, _ = Period.objects.get_or_create(month=month)
     account_id = getattr(account, "pk", account)
     with transaction.atomic():
+        lock_accounts([account_id])
         refresh_statements(account_ids=[account_id], from_period=month, to_period=month)
         if not Statement.objects.filter(account_id=account_id, period=per).exists():
             upsert_statements([_empty_statement(account_id, per)])
@@ -302,6 +304,18 @@ def _posting_period(day: dt.date) -> Period:
     return per
 
 
+def lock_accounts(account_ids) -> None:
+    """Row-lock the accounts (in id order, so two lockers never deadlock)
+    for the rest of the transaction. Every writer of an account's ledger and
+    statements takes it before reading the ledger sums, so a statement is
+    never computed from sums another writer is about to change (a payment
+    posted while a registry file or a billing chunk holds the same account).
+    SQLite serialises writers by itself."""
+    ids = sorted({int(i) for i in account_ids})
+    if ids:
+        list(PersonalAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def ledger_post_payment(*, payment) -> LedgerEntry:
     """Credit a succeeded payment to the ledger, exactly once.
 
@@ -326,6 +340,7 @@ def ledger_post_payment(*, payment) -> LedgerEntry:
             return existing
         if locked.status != Payment.Status.SUCCEEDED:
             raise DomainError("Платёж не завершён: зачислить можно только успешный платёж.", code="not_succeeded")
+        lock_accounts([locked.account_id])
         day = _local_date(locked.paid_at)
         per = _posting_period(day)
         for_month = locked.for_period.month if locked.for_period_id else oldest_unpaid_period(locked.account_id)
@@ -358,6 +373,7 @@ def ledger_post_refund(*, refund) -> LedgerEntry:
             return existing
         if locked.status != Refund.Status.SUCCEEDED:
             raise DomainError("Возврат не выполнен: провести можно только выполненный возврат.", code="not_succeeded")
+        lock_accounts([locked.payment.account_id])
         day = _local_date(locked.completed_at)
         per = _posting_period(day)
         entry = LedgerEntry.objects.create(
@@ -392,6 +408,7 @@ def ledger_post_correction(*, account, period, amount: Decimal, description: str
             raise DomainError(
                 f"Период {P.period_label(month)} закрыт: исправления вносятся в открытом периоде.", code="closed"
             )
+        lock_accounts([getattr(account, "pk", account)])
         today = P.today()
         day = today if P.month_start(today) == month else period_end(month)
         entry = LedgerEntry.objects.create(

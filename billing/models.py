@@ -432,8 +432,10 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("проводки")
         ordering = ["occurred_on", "id"]
         constraints = [
+            # A penalty entry may be negative: it takes back penalty charged
+            # earlier when a back-dated payment lowers what had accrued.
             models.CheckConstraint(
-                condition=~Q(kind__in=["charge", "penalty", "refund"]) | Q(amount__gte=0),
+                condition=~Q(kind__in=["charge", "refund"]) | Q(amount__gte=0),
                 name="billing_ledger_debit_kinds_nonneg",
             ),
             models.CheckConstraint(
@@ -485,7 +487,7 @@ class Statement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "period"], name="billing_statement_unique"),
             models.CheckConstraint(
-                condition=Q(charged__gte=0, benefits__gte=0, penalties__gte=0, paid__gte=0, refunds__gte=0),
+                condition=Q(charged__gte=0, benefits__gte=0, paid__gte=0, refunds__gte=0),
                 name="billing_statement_signs",
             ),
             models.CheckConstraint(

@@ -114,7 +114,7 @@ class CertificateRequestAdmin(PrivateFileMixin, admin.ModelAdmin):
 
     actions = ["take_into_work"]
 
-    @admin.action(description=_("Взять в работу"))
+    @admin.action(description=_("Взять в работу"), permissions=["change"])
     def take_into_work(self, request, queryset):
         from documents.services import certificate_take
         from eirc.errors import DomainError

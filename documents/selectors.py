@@ -178,10 +178,20 @@ def receipt_file_for(*, account, period):
     return get_object_or_404(Receipt, account=account, period=period, status="ready")
 
 
-def certificates_for(*, account):
+def _holders_requests(account):
+    """Certificate requests made since the account was linked to its present
+    login: a new holder never reads the previous holder's requests (their
+    free text, their documents)."""
+    from accounts.models import AccountLink
     from documents.models import CertificateRequest
 
-    return CertificateRequest.objects.filter(account=account).select_related("document").order_by("-created_at")
+    linked_at = AccountLink.objects.filter(account=account).values_list("linked_at", flat=True).first()
+    qs = CertificateRequest.objects.filter(account=account)
+    return qs.filter(created_at__gte=linked_at) if linked_at else qs.none()
+
+
+def certificates_for(*, account):
+    return _holders_requests(account).select_related("document").order_by("-created_at")
 
 
 def certificate_for(*, account, request_id):
@@ -189,9 +199,7 @@ def certificate_for(*, account, request_id):
     foreign id included)."""
     from django.shortcuts import get_object_or_404
 
-    from documents.models import CertificateRequest
-
-    return get_object_or_404(CertificateRequest, account=account, pk=request_id, status="ready")
+    return get_object_or_404(_holders_requests(account), pk=request_id, status="ready")
 
 
 def document_by_code(code: str):

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.urls import path
 
 from documents import views, views_certificates, views_receipts, views_verify
@@ -32,5 +33,5 @@ urlpatterns = [
     path("documents/verify/", views_verify.verify, name="verify_form"),
     path("documents/verify/<str:code>/", views_verify.verify, name="verify"),
     path("documents/unsubscribe/<str:token>/", views_receipts.unsubscribe, name="unsubscribe"),
-    path("documents/paperless/", views_receipts.paperless_list, name="paperless_list"),
+    path("documents/paperless/", admin.site.admin_view(views_receipts.paperless_list), name="paperless_list"),
 ]

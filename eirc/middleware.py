@@ -1,6 +1,7 @@
 """Security headers Django does not set by itself (CSP, Permissions-Policy)."""
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 
 class SecurityHeadersMiddleware:
@@ -18,6 +19,11 @@ class SecurityHeadersMiddleware:
                 "Content-Security-Policy", "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
             )
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # A logged-in page is someone's personal data: never kept by a shared
+        # browser or a proxy (back button after logout on a library computer).
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            add_never_cache_headers(response)
         return response
 
 

@@ -359,6 +359,8 @@ ACCOUNTS_THROTTLES = {
     "reset_ip": (env.int("THROTTLE_RESET_PER_IP", default=20), 3600),
     "link_number": (env.int("THROTTLE_LINK_PER_NUMBER", default=5), 3600),
     "link_user": (env.int("THROTTLE_LINK_PER_USER", default=10), 3600),
+    # Wrong current passwords on the profile (password or email change).
+    "reauth_user": (10, 3600),
 }
 REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)

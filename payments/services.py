@@ -207,7 +207,10 @@ def payment_confirm(*, payment_id, remote: GatewayPayment | None = None) -> Conf
                 )
                 return ConfirmOutcome(payment, credited=False, reason=problem)
             payment.status = Payment.Status.SUCCEEDED
-            payment.paid_at = timezone.now()
+            # The gateway's capture time, not the moment we learnt of it: a
+            # late webhook must not move a payment into the next period or
+            # past a penalty threshold.
+            payment.paid_at = remote.captured_at or timezone.now()
             payment.save(update_fields=["status", "paid_at", "last_checked_at", "updated_at"])
             ledger_post_payment(payment=payment)
             _schedule_receipt_email(payment)
@@ -329,7 +332,8 @@ def webhook_process(*, event_id: int) -> None:
             note = payment_confirm(payment_id=payment.pk).reason or "credited"
     elif event.event.startswith("refund."):
         refund = Refund.objects.filter(provider_refund_id=event.object_id).first()
-        note = "refund noted" if refund else "unknown refund"
+        # A hint like any other: ask the gateway again (same key) and post once.
+        note = "unknown refund" if refund is None else f"refund {refund_execute(refund_id=refund.pk).status}"
     WebhookEvent.objects.filter(pk=event.pk).update(
         status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), note=note[:250]
     )
@@ -359,8 +363,9 @@ def payments_reconcile(*, now=None) -> dict:
             counts["credited"] += int(outcome.credited)
             payment = outcome.payment
         except GatewayUnavailable:
+            # Outcome unknown: never expire what we could not ask about.
             counts["unavailable"] += 1
-            payment = Payment.objects.get(pk=pk)
+            continue
         except DomainError:
             continue
         if payment.status in open_statuses and payment.created_at <= now - expire:
@@ -368,7 +373,24 @@ def payments_reconcile(*, now=None) -> dict:
                 status=Payment.Status.EXPIRED, failure_reason="no confirmation in time"
             )
             counts["expired"] += 1
+    counts["refunds"] = refunds_reconcile(now=now)
     return counts
+
+
+def refunds_reconcile(*, now=None) -> int:
+    """Refunds left pending (the gateway timed out, or answered ``pending``)
+    are sent again with their own idempotence key until final."""
+    now = now or timezone.now()
+    after = timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
+    done = 0
+    pending = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lte=now - after)
+    for pk in list(pending.values_list("pk", flat=True)[:200]):
+        try:
+            refund = refund_execute(refund_id=pk)
+        except (GatewayUnavailable, DomainError):
+            continue
+        done += int(refund.status != Refund.Status.PENDING)
+    return done
 
 
 # --- refunds ---------------------------------------------------------------

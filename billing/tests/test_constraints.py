@@ -253,11 +253,15 @@ def test_payment_kind_ledger_entry_without_a_payment_is_refused():
     assert not LedgerEntry.objects.exists()
 
 
-@pytest.mark.parametrize("kind", ["charge", "penalty"])
-def test_debit_kind_ledger_entry_with_a_negative_amount_is_refused(kind):
+def test_charge_ledger_entry_with_a_negative_amount_is_refused():
     with refused(), transaction.atomic():
-        LedgerEntryFactory(kind=kind, amount=Decimal("-10.00"))
+        LedgerEntryFactory(kind=LedgerEntry.Kind.CHARGE, amount=Decimal("-10.00"))
     assert not LedgerEntry.objects.exists()
+
+
+def test_a_negative_penalty_entry_is_a_reversal_and_is_accepted():
+    LedgerEntryFactory(kind=LedgerEntry.Kind.PENALTY, amount=Decimal("-7.92"))
+    assert LedgerEntry.objects.get().amount == Decimal("-7.92")
 
 
 def test_benefit_ledger_entry_with_a_positive_amount_is_refused():

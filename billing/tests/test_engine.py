@@ -478,3 +478,41 @@ def test_no_tariff_unused_period_rows_stay_untouched_by_other_accounts(account):
     billing_run(period=MARCH)
     assert Charge.objects.filter(period__month=MARCH).count() == 2
     assert Tariff.objects.count() == 1
+
+
+def test_a_back_dated_payment_takes_back_penalty_charged_too_high(account):
+    """A bank registry line dated 05.04 arrives after April was billed: the
+    next run takes back what April's run charged for days after 05.04."""
+    from django.utils import timezone
+
+    from billing.penalties import penalty_for, penalty_rules
+    from billing.services import ledger_post_payment
+    from eirc.tests.factories import PaymentFactory
+
+    fixed_account(account)
+    for m in (1, 2, 3, 4):
+        billing_run(period=dt.date(2026, m, 1))
+    january = LedgerEntry.objects.filter(account=account, kind="penalty", for_period__month=dt.date(2026, 1, 1))
+    before = january.aggregate(s=Sum("amount"))["s"]
+    late = PaymentFactory(
+        account=account,
+        amount=D("1000.00"),
+        status="succeeded",
+        for_period=Period.objects.get(month=dt.date(2026, 1, 1)),
+        paid_at=timezone.make_aware(dt.datetime(2026, 4, 5, 10)),
+    )
+    ledger_post_payment(payment=late)
+    billing_run(period=dt.date(2026, 5, 1))
+    due = penalty_for(
+        amount=D("1000.00"),
+        due=dt.date(2026, 2, 10),
+        on=dt.date(2026, 5, 31),
+        paid_on=dt.date(2026, 4, 5),
+        rules=penalty_rules(),
+    ).total
+    after = january.aggregate(s=Sum("amount"))["s"]
+    assert before > due  # April's run charged days after 05.04
+    assert after == due
+    reversal = january.get(period__month=dt.date(2026, 5, 1))
+    assert reversal.amount < 0 and reversal.description.startswith("Уменьшение пеней")
+    assert statements_check() == []

@@ -15,6 +15,7 @@ same key, or fetch"; ``GatewayRefused`` means the gateway said no.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
@@ -76,6 +77,7 @@ class GatewayPayment:
     currency: str
     metadata: dict
     cancellation_reason: str = ""
+    captured_at: datetime | None = None  # when the money was taken (the payment's date)
 
 
 @dataclass(frozen=True)

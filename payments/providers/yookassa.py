@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import requests
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 from yookassa import Configuration
 from yookassa import Payment as SdkPayment
 from yookassa import Refund as SdkRefund
@@ -160,6 +161,7 @@ class YooKassaProvider(PaymentProvider):
             currency=response.amount.currency,
             metadata=dict(response.metadata or {}),
             cancellation_reason=getattr(cancellation, "reason", "") or "",
+            captured_at=parse_datetime(str(getattr(response, "captured_at", "") or "")) or None,
         )
 
     def notification_object(self, body: dict) -> tuple[str, str]:

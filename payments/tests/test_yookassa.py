@@ -287,3 +287,45 @@ def test_refund_is_idempotent_by_key_and_never_exceeds_the_payment(yookassa, deb
         services.refund_create(payment_id=payment.pk, amount=Decimal("600.01"), reason="x", user=accountant)
     assert len(yookassa.refunds) == 1
     assert balance(debt) == Decimal("4400.00")
+
+
+def test_paid_at_is_the_gateways_capture_time_not_when_we_heard(yookassa, debt, resident):
+    import datetime as dt
+
+    payment = started_payment(debt, resident, "100.00")
+    yookassa.captured_at = "2026-03-31T20:59:00.000Z"  # 23:59 in Sevastopol on 31.03
+    yookassa.set_status(payment.provider_payment_id, "succeeded")
+    services.payment_confirm(payment_id=payment.pk)  # learnt of it later
+    payment.refresh_from_db()
+    assert payment.paid_at == dt.datetime(2026, 3, 31, 20, 59, tzinfo=dt.UTC)
+    assert payment.ledger_entry.occurred_on == dt.date(2026, 3, 31)
+
+
+def test_reconciliation_never_expires_a_payment_it_could_not_ask_about(yookassa, debt, resident, settings):
+    settings.PAYMENT_RECONCILE_AFTER_MINUTES = 0
+    settings.PAYMENT_EXPIRE_AFTER_HOURS = 0
+    payment = started_payment(debt, resident)
+    yookassa.stop()  # the gateway is unreachable
+    counts = services.payments_reconcile()
+    payment.refresh_from_db()
+    assert counts["unavailable"] == 1 and counts["expired"] == 0
+    assert payment.status == Payment.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_that_timed_out_is_completed_by_reconciliation(yookassa, debt, resident, accountant, settings):
+    settings.PAYMENT_RECONCILE_AFTER_MINUTES = 0
+    payment = started_payment(debt, resident, "1000.00")
+    yookassa.set_status(payment.provider_payment_id, "succeeded")
+    services.payment_confirm(payment_id=payment.pk)
+    yookassa.hang_next = 1
+    with pytest.raises(GatewayUnavailable):
+        services.refund_create(payment_id=payment.pk, amount=Decimal("300.00"), reason="переплата", user=accountant)
+    refund = payment.refunds.get()
+    assert refund.status == "pending" and balance(debt) == Decimal("4000.00")
+    counts = services.payments_reconcile()
+    refund.refresh_from_db()
+    assert counts["refunds"] == 1 and refund.status == "succeeded"
+    assert len(yookassa.refunds) == 1  # the retry reused the key
+    assert balance(debt) == Decimal("4300.00")
+    assert_billing_consistent()

@@ -27,6 +27,7 @@ class YooKassaStub:
         self.fail_next_500 = 0
         self.hang_next = 0
         self.hang_seconds = 3.0
+        self.captured_at = "2026-03-20T10:05:00.000Z"
         self.lock = threading.Lock()
         stub = self
 
@@ -146,6 +147,8 @@ class YooKassaStub:
             obj["amount"] = {"value": f"{Decimal(amount):.2f}", "currency": "RUB"}
         if metadata is not None:
             obj["metadata"] = metadata
+        if status == "succeeded":
+            obj["captured_at"] = self.captured_at
         if status == "canceled":
             obj["cancellation_details"] = {"party": "yoo_money", "reason": "expired_on_confirmation"}
 
