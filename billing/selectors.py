@@ -24,7 +24,9 @@ from django.http import Http404
 
 from accounts.selectors import account_for_user
 from billing.charts import ChartTable, Series, month_label
+from billing.ledger import account_debts_and_credits
 from billing.models import Benefit, Charge, LedgerEntry, PaymentTermRule, Period, Recalculation, Statement
+from billing.penalties import Debt, allocate
 from eirc import periods
 from eirc.money import ZERO, format_rub
 from payments.models import Payment
@@ -48,7 +50,7 @@ def resolve_account(*, account=None, user=None, account_id=None):
     return account_for_user(user=user, account_id=account_id)
 
 
-# --- due dates and the FIFO split of the debt ---------------------------------
+# --- due dates and the split of the debt ---------------------------------------
 
 
 def _term_rules():
@@ -63,9 +65,12 @@ def _term_rules():
 @dataclass
 class Portion:
     """An unpaid part of the debt, attributed to the period that caused it
-    (payments cover the oldest debt first, so what remains is the newest)."""
+    (as the penalty engine allocates payments: the named period first, then
+    the oldest debt, so what remains is mostly the newest)."""
 
-    period: dt.date | None  # None: the balance brought forward before the history starts
+    # None: an undated older debt — the balance brought forward before the
+    # history starts, unpaid penalties, anything the principal does not explain
+    period: dt.date | None
     amount: Decimal
     due_date: dt.date | None
 
@@ -90,6 +95,10 @@ def split_debt(*, debt: Decimal, increases: list[tuple[dt.date | None, Decimal, 
     latest until the debt is covered. Whatever is left over (the history
     does not explain it) is attributed to an undated older debt.
     Pure function; returns the portions oldest first.
+
+    The dashboard uses it only for an account whose statements have no
+    ledger principal behind them (see :func:`dashboard_for`); with a ledger,
+    :func:`reconcile_portions` follows the penalty engine instead.
     """
     remaining = debt
     portions: list[Portion] = []
@@ -106,6 +115,39 @@ def split_debt(*, debt: Decimal, increases: list[tuple[dt.date | None, Decimal, 
     if remaining > 0:
         portions.append(Portion(period=None, amount=remaining, due_date=None))
     portions.reverse()
+    return portions
+
+
+def reconcile_portions(*, debt: Decimal, debts: list[Debt]) -> list[Portion]:
+    """The unpaid portions of ``debt`` per the penalty engine.
+
+    ``debts`` are the periods' principal debts after
+    :func:`billing.penalties.allocate` (payments go to the period the payer
+    named first, then to the oldest debt); each ``remaining`` is an unpaid
+    portion with its period's due date. The ledger total ``debt`` is then
+    reconciled with them: when it is higher (unpaid penalties, which payments
+    do not pay, or anything else the principal does not explain) the
+    difference is an undated overdue portion, put first; when it is lower
+    (an advance the engine holds apart) the newest portions are reduced
+    by the difference. Pure function; returns the portions oldest first.
+    """
+    portions = [
+        Portion(period=d.period, amount=d.remaining, due_date=d.due)
+        for d in sorted(debts, key=lambda d: d.period)
+        if d.remaining > 0
+    ]
+    principal = sum((p.amount for p in portions), ZERO)
+    if debt > principal:
+        portions.insert(0, Portion(period=None, amount=debt - principal, due_date=None))
+    excess = principal - debt
+    while excess > 0 and portions:
+        newest = portions[-1]
+        if newest.amount <= excess:
+            excess -= newest.amount
+            portions.pop()
+        else:
+            newest.amount -= excess
+            excess = ZERO
     return portions
 
 
@@ -156,15 +198,41 @@ def _statement_increase(st: dict) -> Decimal:
     return st["charged"] - st["benefits"] + st["recalculations"] + st["penalties"] + st["refunds"] + st["corrections"]
 
 
+def _statement_increases(statements: list[dict], later_rows: list[dict], rules) -> list:
+    """(period, increase, due date) of every period, oldest first, from the
+    statements and the entries of later periods (for :func:`split_debt`)."""
+    increases: list[tuple[dt.date | None, Decimal, dt.date | None]] = []
+    if statements and statements[0]["opening"] > 0:
+        increases.append((None, statements[0]["opening"], None))
+    for st in statements:
+        month = st["period__month"]
+        increases.append((month, _statement_increase(st), st["due_date"] or periods.due_date(month, rules)))
+    later_by_month: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for row in later_rows:
+        if row["kind"] == LedgerEntry.Kind.OPENING:
+            if not statements and row["total"] > 0:
+                increases.insert(0, (None, row["total"], None))
+        elif row["kind"] != LedgerEntry.Kind.PAYMENT:
+            later_by_month[row["period__month"]] += row["total"]
+    for month in sorted(later_by_month):
+        increases.append((month, later_by_month[month], periods.due_date(month, rules)))
+    return increases
+
+
 def dashboard_for(*, account, today: dt.date) -> Dashboard:
     """The dashboard numbers of ``account`` on ``today``.
 
     The debt is the ledger's sum: the last statement's closing plus the
-    entries of later periods. It is split FIFO (:func:`split_debt`) into the
-    overdue part (periods whose due date has passed; the balance brought
-    forward counts as overdue) and the part not yet due. A penalty accrues
-    from day 31 after a due date: ``penalty_steps`` say what to pay by when
-    to avoid it, ``accruing`` what already carries one. Six queries.
+    entries of later periods. It is split as the penalty engine allocates
+    payments (:func:`billing.penalties.allocate`: the period the payer named
+    first, then the oldest debt), reconciled with the debt by
+    :func:`reconcile_portions`, into the overdue part (periods whose due
+    date has passed; an undated portion counts as overdue) and the part not
+    yet due. An account whose statements have no ledger principal behind
+    them (the engine sees no debt) is split FIFO over the statements
+    (:func:`split_debt`). A penalty accrues from day 31 after a due date:
+    ``penalty_steps`` say what to pay by when to avoid it, ``accruing`` what
+    already carries one. Eight queries.
     """
     statements = list(
         Statement.objects.filter(account=account)
@@ -188,27 +256,14 @@ def dashboard_for(*, account, today: dt.date) -> Dashboard:
     later = LedgerEntry.objects.filter(account=account)
     if last_month is not None:
         later = later.filter(period__month__gt=last_month)
-    later_rows = later.values("period__month", "kind").annotate(total=Sum("amount")).order_by("period__month")
+    later_rows = list(later.values("period__month", "kind").annotate(total=Sum("amount")).order_by("period__month"))
+    debt = (statements[-1]["closing"] if statements else ZERO) + sum((r["total"] for r in later_rows), ZERO)
 
-    debt = statements[-1]["closing"] if statements else ZERO
-    increases: list[tuple[dt.date | None, Decimal, dt.date | None]] = []
-    if statements and statements[0]["opening"] > 0:
-        increases.append((None, statements[0]["opening"], None))
-    for st in statements:
-        month = st["period__month"]
-        increases.append((month, _statement_increase(st), st["due_date"] or periods.due_date(month, rules)))
-    later_by_month: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for row in later_rows:
-        debt += row["total"]
-        if row["kind"] == LedgerEntry.Kind.OPENING:
-            if not statements and row["total"] > 0:
-                increases.insert(0, (None, row["total"], None))
-        elif row["kind"] != LedgerEntry.Kind.PAYMENT:
-            later_by_month[row["period__month"]] += row["total"]
-    for month in sorted(later_by_month):
-        increases.append((month, later_by_month[month], periods.due_date(month, rules)))
-
-    portions = split_debt(debt=debt, increases=increases)
+    debts, credits = account_debts_and_credits(account.pk, rules=rules)
+    if debts or not statements:
+        portions = reconcile_portions(debt=debt, debts=allocate(debts, credits))
+    else:
+        portions = split_debt(debt=debt, increases=_statement_increases(statements, later_rows, rules))
     overdue = sum((p.amount for p in portions if _is_overdue(p, today)), ZERO)
     not_yet_due = sum((p.amount for p in portions if not _is_overdue(p, today)), ZERO)
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from billing.models import Charge, Period, Recalculation, Statement, Zone
 from documents.qr import Payee, payment_payload
 from eirc import periods as P
-from eirc.money import ZERO, round_money
+from eirc.money import ZERO, round_money, split_proportionally
 from meters.models import Meter, Reading
 
 ZONE_NAMES = dict(Zone.choices)
@@ -108,6 +108,38 @@ def centre_payee() -> Payee:
     return Payee.from_settings(settings.EIRC_PAYEE)
 
 
+_NO_PROVIDER_SHARE = "no-provider-share"
+
+
+def _split_by_provider(groups: list[dict], payees: list, *, total_due, account, month, address) -> str:
+    """Fill ``qr_amount`` / ``qr_payload`` of each provider group when every
+    provider is paid by its own code. The codes together must carry the whole
+    total due — debt or advance brought forward, payments and penalties
+    included — so the total due is spread over the providers in proportion to
+    their (positive) charges of the period (:func:`split_proportionally`,
+    exact to the kopeck). A provider whose share is zero gets no code.
+
+    Returns ``"split"``, ``"advance"`` (nothing to pay: no codes at all) or
+    :data:`_NO_PROVIDER_SHARE` (something to pay but no provider charged
+    anything positive: the caller falls back to the centre's single code)."""
+    for group in groups:
+        group["qr_amount"] = ZERO
+    if total_due <= 0:
+        return "advance"
+    weights = [max(group["total"], ZERO) for group in groups]
+    if not any(weights):
+        for group in groups:
+            del group["qr_amount"]
+        return _NO_PROVIDER_SHARE
+    for group, payee, amount in zip(groups, payees, split_proportionally(total_due, weights), strict=True):
+        group["qr_amount"] = amount
+        if amount > 0:
+            group["qr_payload"] = payment_payload(
+                payee=payee, amount=amount, account_number=account.number, period=month, payer_address=address
+            )
+    return "split"
+
+
 def receipt_data(*, account, period: Period) -> dict:
     """Everything the ЕПД of ``account`` for ``period`` shows. Raises
     ``Statement.DoesNotExist`` when the period has no statement."""
@@ -149,17 +181,15 @@ def receipt_data(*, account, period: Period) -> dict:
     closing = st.closing
     total_due = round_money(closing if closing > 0 else ZERO)
     address = account.address if not account.postcode else f"{account.postcode}, {account.address}"
-    for group in providers.values():
-        payee = group.pop("_payee")
-        if per_provider:
-            group["qr_payload"] = payment_payload(
-                payee=payee,
-                amount=max(group["total"], ZERO),
-                account_number=account.number,
-                period=month,
-                payer_address=address,
-            )
+    payees = [group.pop("_payee") for group in providers.values()]
     centre_qr = ""
+    qr_split = ""
+    if per_provider:
+        qr_split = _split_by_provider(
+            list(providers.values()), payees, total_due=total_due, account=account, month=month, address=address
+        )
+        if qr_split == _NO_PROVIDER_SHARE:
+            per_provider = False  # nothing to weigh the total by: the centre's single code carries it
     if not per_provider:
         centre_qr = payment_payload(
             payee=centre_payee(), amount=total_due, account_number=account.number, period=month, payer_address=address
@@ -217,6 +247,7 @@ def receipt_data(*, account, period: Period) -> dict:
         },
         "centre_payee": centre_payee().__dict__ if not per_provider else None,
         "qr_payload": centre_qr,
+        **({"qr_split": qr_split} if per_provider else {}),
     }
 
 

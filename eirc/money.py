@@ -77,3 +77,32 @@ def parse_amount_with_kopecks(text: str) -> Decimal:
         return Decimal(f"{whole}.{m.group(2)}")
     except InvalidOperation as exc:  # pragma: no cover - the regex guards it
         raise ValueError("format") from exc
+
+
+def split_proportionally(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``total`` (rubles, whole kopecks, not negative) split into one part
+    per weight, in proportion to the weights, by the largest-remainder rule:
+    every part is the exact share rounded down to a kopeck, and the kopecks
+    left over go one each to the parts with the largest dropped fractions
+    (the earlier part on a tie). So the parts add up exactly to ``total``,
+    none is negative, and none differs from its exact share by a kopeck or
+    more; a zero weight gets 0.00. Raises ValueError for a negative total or
+    weight, a total with fractions of a kopeck, or weights that sum to zero.
+    """
+    from fractions import Fraction
+
+    kopecks = to_kopecks(total)
+    if kopecks < 0:
+        raise ValueError("the total to split must not be negative")
+    if any(Decimal(w) < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    whole = sum((Fraction(Decimal(w)) for w in weights), Fraction(0))
+    if whole == 0:
+        raise ValueError("weights must not all be zero")
+    exact = [Fraction(kopecks) * Fraction(Decimal(w)) / whole for w in weights]
+    parts = [int(e) for e in exact]  # floor: the shares are not negative
+    left = kopecks - sum(parts)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return [from_kopecks(p) for p in parts]

@@ -1,16 +1,22 @@
-"""The dashboard's numbers (FIFO split of the debt around due dates), the
-explanation of each basis, and the scoping of every read to the account."""
+"""The dashboard's numbers (the debt split around due dates as the penalty
+engine allocates payments), the explanation of each basis, and the scoping
+of every read to the account."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing import selectors
+from billing.ledger import oldest_unpaid_period, refresh_statements
 from billing.models import Charge, Period, Service
+from billing.penalties import Debt
+from billing.tests.money_history import build_history
 from eirc import periods
 from eirc.tests.factories import (
     BenefitCategoryFactory,
@@ -28,11 +34,35 @@ D = Decimal
 TZ = periods.TZ
 
 
+def _paid(account, period, amount, on, for_period=None):
+    """A succeeded payment of ``amount`` on ``on`` and its ledger entry."""
+    payment = PaymentFactory(
+        account=account,
+        amount=amount,
+        status="succeeded",
+        paid_at=dt.datetime.combine(on, dt.time(12), tzinfo=TZ),
+        for_period=for_period,
+    )
+    return LedgerEntryFactory(
+        account=account,
+        period=period,
+        kind="payment",
+        amount=-amount,
+        payment=payment,
+        for_period=for_period,
+        occurred_on=on,
+    )
+
+
 def _three_months(account):
-    """Jan 2026 1000 (due 10.02), Feb 1200 (due 10.03) with 500 paid, Mar
-    1500 (due 15.04, the new rule). Debt 3200: FIFO leaves 500 of January,
-    all of February and all of March unpaid."""
+    """Jan 2026 1000 (due 10.02), Feb 1200 (due 10.03) with 500 paid (no
+    period named), Mar 1500 (due 15.04, the new rule): the ledger and the
+    statements it gives. Debt 3200: FIFO leaves 500 of January, all of
+    February and all of March unpaid."""
     jan, feb, mar = (PeriodFactory(month=dt.date(2026, m, 1)) for m in (1, 2, 3))
+    for period, amount in ((jan, D(1000)), (feb, D(1200)), (mar, D(1500))):
+        LedgerEntryFactory(account=account, period=period, kind="charge", amount=amount)
+    _paid(account, feb, D(500), dt.date(2026, 2, 20))
     StatementFactory(
         account=account, period=jan, opening=D(0), charged=D(1000), paid=D(0), due_date=dt.date(2026, 2, 10)
     )
@@ -145,6 +175,121 @@ def test_only_benefits_in_force_are_on_the_dashboard():
     assert [b.category.name for b in d.benefits] == ["Ветеран труда"]
     page = selectors.benefits_for(account=account, today=dt.date(2026, 3, 1))
     assert [b.category.name for b in page["past"]] == ["Истекшая"]
+
+
+def _jan_feb_and_a_payment_naming(account, named):
+    """January and February 2026 billed 1000 each (due 10.02 and 10.03), then
+    1000 paid on 05.03.2026 naming ``named`` (a month or None); the statements
+    are refreshed from the ledger."""
+    jan, feb = (PeriodFactory(month=dt.date(2026, m, 1)) for m in (1, 2))
+    mar = PeriodFactory(month=dt.date(2026, 3, 1))
+    LedgerEntryFactory(account=account, period=jan, kind="charge", amount=D(1000))
+    LedgerEntryFactory(account=account, period=feb, kind="charge", amount=D(1000))
+    _paid(account, mar, D(1000), dt.date(2026, 3, 5), for_period={None: None, jan.month: jan, feb.month: feb}[named])
+    refresh_statements(account_ids=[account.pk], from_period=jan.month)
+
+
+@pytest.mark.django_db
+def test_a_payment_naming_a_later_period_leaves_the_older_one_unpaid_as_the_penalty_engine_does():
+    account = PersonalAccountFactory()
+    _jan_feb_and_a_payment_naming(account, dt.date(2026, 2, 1))
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, 0, tzinfo=TZ), tick=False):
+        d = selectors.dashboard_for(account=account, today=periods.today())
+    assert d.debt == D(1000)
+    # The engine paid February (named) first: January's 1000 is unpaid.
+    assert oldest_unpaid_period(account.pk) == dt.date(2026, 1, 1)
+    assert [(p.period, p.amount, p.due_date) for p in d.portions] == [
+        (dt.date(2026, 1, 1), D(1000), dt.date(2026, 2, 10))
+    ]
+    assert dt.date(2026, 2, 1) not in [p.period for p in d.portions]
+    assert (d.overdue, d.not_yet_due) == (D(1000), D(0))
+    # Due 10.02 + 31 days: penalties from 13.03.2026, so they already accrue.
+    assert d.portions[0].penalties_from == dt.date(2026, 3, 13)
+    assert d.accruing == D(1000)
+    assert d.penalty_steps == []
+
+
+@pytest.mark.django_db
+def test_a_payment_naming_no_period_pays_the_oldest_so_the_newer_one_is_unpaid():
+    account = PersonalAccountFactory()
+    _jan_feb_and_a_payment_naming(account, None)
+    d = selectors.dashboard_for(account=account, today=dt.date(2026, 3, 20))
+    assert [(p.period, p.amount) for p in d.portions] == [(dt.date(2026, 2, 1), D(1000))]
+    assert (d.overdue, d.not_yet_due, d.accruing) == (D(1000), D(0), D(0))
+    # February was due 10.03: pay by 09.04 inclusive, penalties from 10.04.
+    assert [(s.amount, s.pay_by, s.penalties_from) for s in d.penalty_steps] == [
+        (D(1000), dt.date(2026, 4, 9), dt.date(2026, 4, 10))
+    ]
+
+
+@pytest.mark.django_db
+def test_unpaid_penalties_are_an_undated_overdue_portion():
+    account = PersonalAccountFactory()
+    jan, mar = PeriodFactory(month=dt.date(2026, 1, 1)), PeriodFactory(month=dt.date(2026, 3, 1))
+    LedgerEntryFactory(account=account, period=jan, kind="charge", amount=D(1000))
+    LedgerEntryFactory(account=account, period=mar, kind="penalty", amount=D("12.34"))
+    LedgerEntryFactory(account=account, period=mar, kind="charge", amount=D(500))
+    refresh_statements(account_ids=[account.pk], from_period=jan.month)
+    d = selectors.dashboard_for(account=account, today=dt.date(2026, 3, 20))
+    assert d.debt == D("1512.34")
+    assert [(p.period, p.amount) for p in d.portions] == [
+        (None, D("12.34")),
+        (dt.date(2026, 1, 1), D(1000)),
+        (dt.date(2026, 3, 1), D(500)),
+    ]
+    assert (d.overdue, d.not_yet_due) == (D("1012.34"), D(500))
+
+
+@pytest.mark.django_db
+def test_an_advance_in_the_ledger_leaves_nothing_unpaid():
+    account = PersonalAccountFactory()
+    mar = PeriodFactory(month=dt.date(2026, 3, 1))
+    LedgerEntryFactory(account=account, period=mar, kind="charge", amount=D(100))
+    _paid(account, mar, D(400), dt.date(2026, 3, 20), for_period=mar)
+    refresh_statements(account_ids=[account.pk], from_period=mar.month)
+    d = selectors.dashboard_for(account=account, today=dt.date(2026, 5, 1))
+    assert (d.debt, d.advance) == (D(-300), D(300))
+    assert d.portions == []
+    assert (d.overdue, d.not_yet_due, d.accruing) == (D(0), D(0), D(0))
+
+
+def _debts(*remaining):
+    out = []
+    for i, amount in enumerate(remaining):
+        month = dt.date(2026, i + 1, 1)
+        out.append(Debt(period=month, due=periods.due_date(month), amount=D(1000), remaining=D(amount)))
+    return out
+
+
+def test_reconcile_reduces_the_newest_portions_when_the_debt_is_lower_than_the_principal():
+    debts = _debts(100, 0, 200)
+    portions = selectors.reconcile_portions(debt=D(250), debts=debts)
+    assert [(p.period, p.amount) for p in portions] == [(dt.date(2026, 1, 1), D(100)), (dt.date(2026, 3, 1), D(150))]
+    portions = selectors.reconcile_portions(debt=D(40), debts=_debts(100, 0, 200))
+    assert [(p.period, p.amount) for p in portions] == [(dt.date(2026, 1, 1), D(40))]
+    assert selectors.reconcile_portions(debt=D(-10), debts=_debts(100, 0, 200)) == []
+
+
+def test_reconcile_puts_what_the_principal_does_not_explain_first_and_undated():
+    portions = selectors.reconcile_portions(debt=D(330), debts=_debts(100, 200))
+    assert [(p.period, p.amount, p.due_date) for p in portions] == [
+        (None, D(30), None),
+        (dt.date(2026, 1, 1), D(100), dt.date(2026, 2, 10)),
+        (dt.date(2026, 2, 1), D(200), dt.date(2026, 3, 10)),
+    ]
+
+
+@pytest.mark.django_db
+def test_dashboard_queries_do_not_grow_with_the_length_of_the_history():
+    short, long = PersonalAccountFactory(), PersonalAccountFactory()
+    build_history(short, months=4)
+    build_history(long, months=60)
+    counts = []
+    for account in (short, long):
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.dashboard_for(account=account, today=dt.date(2026, 4, 2))
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 8
 
 
 def test_split_debt_attributes_an_unexplained_remainder_to_older_debt():

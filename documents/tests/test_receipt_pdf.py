@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from billing.models import Charge, Statement
@@ -64,23 +66,114 @@ def test_verify_qr_points_to_the_public_page_of_the_receipts_code(demo_account, 
     assert renderers.verify_url(receipt.document.code) in pdf_qr_codes(pdf)
 
 
-def test_one_qr_per_provider_when_providers_are_paid_separately(demo_account, closed_period, settings):
-    settings.RECEIPT_QR_PER_PROVIDER = True
-    _, pdf = _rendered(demo_account, closed_period)
-    decoded = {qr.parse_payload(t)["PersonalAcc"]: qr.parse_payload(t) for t in pdf_qr_codes(pdf) if t.startswith("ST")}
-    charges = Charge.objects.filter(account=demo_account, period=closed_period).select_related("service__provider")
+def _provider_totals(account, period) -> dict:
     totals: dict = {}
-    for c in charges:
-        totals.setdefault(c.service.provider, 0)
-        totals[c.service.provider] += c.total
-    assert len(decoded) == len(totals)
+    for c in Charge.objects.filter(account=account, period=period).select_related("service__provider"):
+        totals[c.service.provider] = totals.get(c.service.provider, Decimal(0)) + c.total
+    return totals
+
+
+def _shift_statement(account, period, *, opening=Decimal(0), penalties=Decimal(0), paid=Decimal(0)):
+    """Change what the statement brings forward, charges as penalties and
+    records as paid, keeping it adding up (the closing balance follows)."""
+    Statement.objects.filter(account=account, period=period).update(
+        opening=F("opening") + opening,
+        penalties=F("penalties") + penalties,
+        paid=F("paid") + paid,
+        closing=F("closing") + opening + penalties - paid,
+    )
+    return Statement.objects.get(account=account, period=period)
+
+
+def _payment_codes(pdf: bytes) -> list[dict]:
+    return [qr.parse_payload(t) for t in pdf_qr_codes(pdf) if t.startswith("ST00012|")]
+
+
+def test_per_provider_qr_sums_add_up_to_the_total_due_with_debt_penalties_and_payments(
+    demo_account, closed_period, settings
+):
+    settings.RECEIPT_QR_PER_PROVIDER = True
+    st = _shift_statement(
+        demo_account, closed_period, penalties=Decimal("123.45"), paid=Decimal("1000.01"), opening=Decimal("0.07")
+    )
+    totals = _provider_totals(demo_account, closed_period)
+    charged = sum(totals.values(), Decimal(0))
+    # Debt brought forward, penalties and a payment make the total due differ
+    # from the period's charges, so the codes cannot just carry the charges.
+    assert st.penalties > 0 and st.opening > 0 and st.closing != charged
+    _, pdf = _rendered(demo_account, closed_period)
+    codes = _payment_codes(pdf)
+    assert sum(int(f["Sum"]) for f in codes) == to_kopecks(st.closing)
+    decoded = {f["PersonalAcc"]: f for f in codes}
+    assert len(codes) == len(decoded) == len(totals)
     for provider, total in totals.items():
         fields = decoded[provider.settlement_account]
         assert fields["Name"] == provider.name
         assert fields["BIC"] == provider.bik
         assert fields["CorrespAcc"] == provider.corr_account
         assert fields["PayeeINN"] == provider.inn
-        assert int(fields["Sum"]) == to_kopecks(total)
+        assert fields["PersAcc"] == demo_account.number
+        # the provider's share of the total due, to within a kopeck
+        assert abs(Decimal(fields["Sum"]) - to_kopecks(st.closing) * total / charged) < 1
+    text = " ".join(pdf_text(pdf).split())
+    assert "пропорционально их начислениям" in text
+    for fields in codes:
+        assert format_amount(Decimal(fields["Sum"]) / 100).replace("\xa0", " ") in text
+
+
+def test_a_provider_with_no_positive_charges_gets_no_qr_and_the_others_carry_the_whole_total(
+    demo_account, closed_period, settings
+):
+    settings.RECEIPT_QR_PER_PROVIDER = True
+    totals = _provider_totals(demo_account, closed_period)
+    charges = Charge.objects.filter(account=demo_account, period=closed_period)
+    credited = next(p for p in totals if charges.filter(service__provider=p).count() == 1)
+    # a refund larger than the period's charge: the provider's total is -10.00
+    charges.filter(service__provider=credited).update(
+        recalculation=F("benefit") - F("amount") - Decimal("10.00"), total=Decimal("-10.00")
+    )
+    st = Statement.objects.get(account=demo_account, period=closed_period)
+    data = receipt_data(account=demo_account, period=closed_period)
+    by_account = {g["account"]: g for g in data["providers"]}
+    assert by_account[credited.settlement_account]["qr_payload"] == ""
+    sums = [int(qr.parse_payload(g["qr_payload"])["Sum"]) for g in data["providers"] if g["qr_payload"]]
+    assert len(sums) == len(totals) - 1
+    assert sum(sums) == to_kopecks(st.closing)
+    assert data["qr_payload"] == ""
+
+
+def test_debt_with_no_positive_charges_in_the_period_falls_back_to_the_centres_single_qr(
+    demo_account, closed_period, settings
+):
+    settings.RECEIPT_QR_PER_PROVIDER = True
+    Charge.objects.filter(account=demo_account, period=closed_period).update(
+        recalculation=F("benefit") - F("amount"), total=Decimal("0.00")
+    )
+    st = Statement.objects.get(account=demo_account, period=closed_period)
+    assert st.closing > 0
+    data = receipt_data(account=demo_account, period=closed_period)
+    assert all(g["qr_payload"] == "" for g in data["providers"])
+    assert data["per_provider"] is False
+    fields = qr.parse_payload(data["qr_payload"])
+    assert fields["PersonalAcc"] == settings.EIRC_PAYEE["bank"]["account"]
+    assert int(fields["Sum"]) == to_kopecks(st.closing)
+
+
+@pytest.mark.parametrize("closing", [Decimal("0.00"), Decimal("-250.75")])
+def test_no_payment_qr_when_nothing_is_due_with_per_provider_codes(demo_account, closed_period, settings, closing):
+    settings.RECEIPT_QR_PER_PROVIDER = True
+    before = Statement.objects.get(account=demo_account, period=closed_period)
+    st = _shift_statement(demo_account, closed_period, paid=before.closing - closing)
+    assert st.closing == closing
+    _, pdf = _rendered(demo_account, closed_period)
+    assert _payment_codes(pdf) == []
+    text = " ".join(pdf_text(pdf).split())
+    text = text.replace("\xa0", " ")
+    if closing < 0:
+        assert f"К оплате 0,00 ₽ (аванс {format_amount(-closing)} ₽)".replace("\xa0", " ") in text
+    else:
+        assert "К оплате 0,00 ₽." in text
+        assert "(аванс" not in text
 
 
 def test_qr_builder_refuses_fields_beyond_the_standard():
