@@ -169,6 +169,21 @@ def _x_labels(out: list[str], months: list[dt.date], x_of, slot: float, baseline
         )
 
 
+def _axes(ticks, months, left: float, right: float, top: float, bottom: float):
+    """Value → y (pixels; money stays Decimal until this last step), month
+    index → x of its slot, and the slot width."""
+    scale = Decimal(str(bottom - top)) / (ticks[-1] - ticks[0])
+    slot = (right - left) / max(len(months), 1)
+
+    def y_of(v: Decimal) -> float:
+        return bottom - float((v - ticks[0]) * scale)
+
+    def x_of(i: int) -> float:
+        return left + i * slot
+
+    return y_of, x_of, slot
+
+
 def stacked_bars_svg(
     *,
     chart_id: str,
@@ -189,16 +204,7 @@ def stacked_bars_svg(
     totals = [sum((max(s.values[i], Decimal(0)) for s in series), Decimal(0)) for i in range(len(months))]
     high = max(totals, default=Decimal(0))
     ticks = _ticks(Decimal(0), high if high > 0 else Decimal(1000))
-    scale = Decimal(str(bottom - top)) / (ticks[-1] - ticks[0])
-
-    def y_of(v: Decimal) -> float:
-        return bottom - float((v - ticks[0]) * scale)
-
-    n = max(len(months), 1)
-    slot = (right - left) / n
-
-    def x_of(i: int) -> float:
-        return left + i * slot
+    y_of, x_of, slot = _axes(ticks, months, left, right, top, bottom)
 
     out = _open_svg(chart_id, width, height, title, desc)
     out.append(_defs(chart_id, len(series)))
@@ -257,16 +263,7 @@ def balance_bars_svg(
     if low == high == 0:
         high = Decimal(1000)
     ticks = _ticks(low, high)
-    scale = Decimal(str(bottom - top)) / (ticks[-1] - ticks[0])
-
-    def y_of(v: Decimal) -> float:
-        return bottom - float((v - ticks[0]) * scale)
-
-    n = max(len(months), 1)
-    slot = (right - left) / n
-
-    def x_of(i: int) -> float:
-        return left + i * slot
+    y_of, x_of, slot = _axes(ticks, months, left, right, top, bottom)
 
     out = _open_svg(chart_id, width, height, title, desc)
     out.append(
