@@ -13,9 +13,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import send_reset_link, set_temporary_password
-from accounts.models import AccessToken, AccountLink, Consent, LoginSession, PersonalAccount, SecurityEvent, User
+from accounts.models import (
+    AccessToken,
+    AccountLink,
+    ApiToken,
+    Consent,
+    LoginSession,
+    PersonalAccount,
+    SecurityEvent,
+    User,
+)
 from billing.models import AccountService, Benefit, LedgerEntry
-from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
 from meters.models import Meter
 
 ACCOUNT_NUMBER = re.compile(r"^\d{10}$")
@@ -290,4 +299,17 @@ class LoginSessionAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
     fields = ("user", "created_at")
+    ordering = ("-created_at",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Residents' API tokens (managed by residents themselves). Only the
+    prefix is shown, never the hash."""
+
+    list_display = ("created_at", "name", "prefix", account_number, "user", "last_used_at", "revoked_at")
+    list_filter = ("created_at", "revoked_at")
+    search_fields = ("prefix", "account__number", "user__username")
+    list_select_related = ("account", "user")
+    fields = ("name", "prefix", "user", "account", "created_at", "last_used_at", "revoked_at")
     ordering = ("-created_at",)

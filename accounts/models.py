@@ -237,3 +237,33 @@ class LoginSession(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A resident's personal API token for one account (the readings API of
+    meters uses it). Only the SHA-256 of the token is stored: the token itself
+    is shown once, when created. A credential, so it lives with the other
+    credentials: a password change or reset revokes every token here."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="meter_api_tokens")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("название"), max_length=60)
+    prefix = models.CharField(_("начало токена"), max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("токен API")
+        verbose_name_plural = _("токены API")
+        # The table keeps the name it had when the model lived in meters.
+        db_table = "meters_apitoken"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -278,7 +278,7 @@ def _retire_credentials(*, user) -> None:
     """After a password is set: unused reset and email-change links die, and
     personal API tokens are revoked (a stolen one must not outlive the
     password the resident just changed)."""
-    from meters.models import ApiToken
+    from accounts.models import ApiToken
 
     now = timezone.now()
     AccessToken.objects.filter(

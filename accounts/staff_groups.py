@@ -23,7 +23,7 @@ OPERATORS = "Операторы"
 ACCOUNTANTS = "Бухгалтерия"
 
 # Apps whose every model staff may see (residents' data and reference pages).
-STAFF_VIEW_APPS = ("accounts", "billing", "meters", "payments", "documents", "flatpages")
+STAFF_VIEW_APPS = ("eirc", "accounts", "billing", "meters", "payments", "documents", "flatpages")
 
 
 def _codes(actions: str, *models: str) -> list[str]:
@@ -58,7 +58,6 @@ GROUPS: dict[str, dict] = {
                     "benefitcategory",
                     "benefit",
                     "recalculation",
-                    "period",
                     "paymenttermrule",
                     "keyrate",
                     "ratecap",
@@ -67,6 +66,7 @@ GROUPS: dict[str, dict] = {
                 # Corrections only: the admin's add form writes kind=correction.
                 "add_ledgerentry",
             ],
+            "eirc": _codes("add change", "period"),
             "payments": ["add_refund", "add_registryimport"],
         },
     },

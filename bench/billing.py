@@ -71,7 +71,8 @@ def generate(n: int, chunk: int = 10000):
 
     from django.db import connection, transaction
 
-    from billing.models import BenefitCategory, Period, Provider, Service, Tariff
+    from billing.models import BenefitCategory, Provider, Service, Tariff
+    from eirc.models import Period
     from eirc.periods import add_months
 
     rnd = random.Random(42)
@@ -293,7 +294,7 @@ def baseline(march, *, foreign_keys: bool) -> tuple[float, int]:
     before the clock stops); returns (seconds, rows). The clones are dropped."""
     from django.db import connection
 
-    from billing.models import Period
+    from eirc.models import Period
 
     pid = Period.objects.get(month=march).pk
     total_rows = 0

@@ -80,8 +80,8 @@ def _worker(pairs, out):
     from django.db import connection
 
     from accounts.models import PersonalAccount
-    from billing.models import Period
     from documents import services
+    from eirc.models import Period
 
     connection.close()
     accounts = {a.pk: a for a in PersonalAccount.objects.all()}
@@ -122,9 +122,9 @@ def main():
     from django.utils import timezone
 
     from accounts.models import PersonalAccount
-    from billing.models import Period
     from documents import renderers
     from documents.receipt_data import receipt_data
+    from eirc.models import Period
 
     pairs = _pairs()
     pairs = (pairs * (args.receipts // max(len(pairs), 1) + 1))[: args.receipts]

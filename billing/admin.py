@@ -19,7 +19,6 @@ from billing.models import (
     LedgerEntry,
     Moratorium,
     PaymentTermRule,
-    Period,
     Provider,
     RateCap,
     Recalculation,
@@ -29,6 +28,7 @@ from billing.models import (
 )
 from billing.services import ledger_post_correction
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, account_number
+from eirc.models import Period
 
 # --- Reference data -------------------------------------------------------
 

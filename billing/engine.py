@@ -82,7 +82,6 @@ from billing.models import (
     BillingRun,
     Charge,
     LedgerEntry,
-    Period,
     Recalculation,
     Service,
     Statement,
@@ -91,6 +90,7 @@ from billing.models import (
 from billing.penalties import Credit, account_penalties, penalty_rules
 from eirc import periods as P
 from eirc.errors import DomainError
+from eirc.models import Period
 from eirc.money import ZERO, round_money
 
 K = LedgerEntry.Kind

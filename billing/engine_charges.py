@@ -8,9 +8,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from billing.models import Charge, Service, Zone
+from billing.models import Charge, Service
 from eirc import periods as P
 from eirc.money import READING_QUANT, ZERO, round_money
+from meters.models import Zone
 
 if TYPE_CHECKING:  # pragma: no cover
     from billing.engine import ChunkData, Context

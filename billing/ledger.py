@@ -26,10 +26,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import PersonalAccount
-from billing.models import LedgerEntry, PaymentTermRule, Period, Statement
+from billing.models import LedgerEntry, PaymentTermRule, Statement
 from billing.penalties import Credit, Debt, allocate
 from eirc import periods as P
 from eirc.errors import DomainError
+from eirc.models import Period
 from eirc.money import ZERO, format_rub, round_money
 
 K = LedgerEntry.Kind

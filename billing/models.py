@@ -18,6 +18,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalAccount
+from eirc.models import Period
+from meters.models import Zone
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 HALF_KOPECK = Decimal("0.005")
@@ -69,14 +71,6 @@ class Provider(models.Model):
 
     def __str__(self):
         return self.short_name or self.name
-
-
-class Zone(models.TextChoices):
-    """Tariff zones. Single-rate services and meters use ``SINGLE``."""
-
-    SINGLE = "single", _("однотарифный")
-    DAY = "day", _("день")
-    NIGHT = "night", _("ночь")
 
 
 class Service(models.Model):
@@ -196,40 +190,6 @@ class AccountService(models.Model):
 
     def __str__(self):
         return f"{self.account.number}: {self.service}"
-
-
-class Period(models.Model):
-    """A billing month, stored as its first day."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("открыт")
-        CLOSED = "closed", _("закрыт")
-
-    month = models.DateField(_("месяц"), unique=True)
-    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    closed_at = models.DateTimeField(_("закрыт"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("период")
-        verbose_name_plural = _("периоды")
-        ordering = ["-month"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(month__day=1),
-                name="billing_period_first_of_month",
-                violation_error_message=_("Период — это первое число месяца."),
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.month:%m.%Y}"
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status == self.Status.CLOSED
 
 
 class BillingRun(models.Model):

@@ -25,9 +25,10 @@ from django.http import Http404
 from accounts.selectors import account_for_user
 from billing.charts import ChartTable, Series, month_label
 from billing.ledger import account_debts_and_credits
-from billing.models import Benefit, Charge, LedgerEntry, PaymentTermRule, Period, Recalculation, Statement
+from billing.models import Benefit, Charge, LedgerEntry, PaymentTermRule, Recalculation, Statement
 from billing.penalties import Debt, allocate
 from eirc import periods
+from eirc.models import Period
 from eirc.money import ZERO, format_rub
 from payments.models import Payment
 

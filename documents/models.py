@@ -10,7 +10,7 @@ from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalAccount
-from billing.models import Period
+from eirc.models import Period
 
 
 class PrivateStorage(LazyObject):

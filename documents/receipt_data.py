@@ -18,11 +18,12 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from billing.models import Charge, Period, Recalculation, Statement, Zone
+from billing.models import Charge, Recalculation, Statement
 from documents.qr import Payee, payment_payload
 from eirc import periods as P
+from eirc.models import Period
 from eirc.money import ZERO, round_money, split_proportionally
-from meters.models import Meter, Reading
+from meters.models import Meter, Reading, Zone
 
 ZONE_NAMES = dict(Zone.choices)
 

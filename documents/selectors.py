@@ -13,9 +13,10 @@ from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
 from django.db.models import Prefetch, Q
 
-from billing.models import Provider, Service, Tariff, Zone
+from billing.models import Provider, Service, Tariff
 from documents.models import Office
 from eirc import periods
+from meters.models import Zone
 
 INFO_URL_PREFIX = "/info/"
 _ZONE_ORDER = {zone: i for i, zone in enumerate(Zone.values)}
@@ -158,7 +159,8 @@ def receipt_period_for(*, account, year: int, month: int):
     """The closed period ``year-month`` of the account's statements, or Http404."""
     from django.http import Http404
 
-    from billing.models import Period, Statement
+    from billing.models import Statement
+    from eirc.models import Period
 
     try:
         period = Period.objects.get(month=dt.date(year, month, 1), status="closed")

@@ -25,13 +25,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Consent, PersonalAccount
-from billing.models import Period, Statement
+from billing.models import Statement
 from documents import renderers
 from documents.models import CertificateRequest, IssuedDocument, Receipt, ReceiptBatch
 from documents.receipt_data import data_hash, receipt_data
 from eirc import mail
 from eirc import periods as P
 from eirc.errors import DomainError
+from eirc.models import Period
 from eirc.money import format_rub
 
 log = logging.getLogger(__name__)

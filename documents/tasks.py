@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.models import PersonalAccount
-from billing.models import Period
 from documents import services
+from eirc.models import Period
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=60)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "eirc",
     "accounts",
     "billing",
     "meters",

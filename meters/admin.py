@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
-from meters.models import ApiToken, Meter, Reading, ReminderSent, Submission
+from meters.models import Meter, Reading, ReminderSent, Submission
 
 
 class ReadingInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -132,16 +132,3 @@ class ReminderSentAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     search_fields = ("key", "user__username", "user__email")
     list_select_related = ("user",)
     ordering = ("-sent_at",)
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Residents' API tokens (managed by residents themselves). Only the
-    prefix is shown, never the hash."""
-
-    list_display = ("created_at", "name", "prefix", account_number, "user", "last_used_at", "revoked_at")
-    list_filter = ("created_at", "revoked_at")
-    search_fields = ("prefix", "account__number", "user__username")
-    list_select_related = ("account", "user")
-    fields = ("name", "prefix", "user", "account", "created_at", "last_used_at", "revoked_at")
-    ordering = ("-created_at",)

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import ApiToken
 from eirc.errors import DomainError
 from eirc.periods import today as local_today
 from meters import selectors
-from meters.models import ApiToken, Meter, Submission
+from meters.models import Meter, Submission
 from meters.services import ReadingErrors, field_name, reading_submit
 from meters.tokens import api_token_authenticate
 from meters.window import window_for

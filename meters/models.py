@@ -8,7 +8,15 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalAccount
-from billing.models import Period, Service, Zone
+from eirc.models import Period
+
+
+class Zone(models.TextChoices):
+    """Tariff zones. Single-rate services and meters use ``SINGLE``."""
+
+    SINGLE = "single", _("однотарифный")
+    DAY = "day", _("день")
+    NIGHT = "night", _("ночь")
 
 
 class Meter(models.Model):
@@ -17,7 +25,10 @@ class Meter(models.Model):
         REMOVED = "removed", _("снят")
 
     account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="meters")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="meters")
+    # Named by string: billing sits above meters and imports this module; the
+    # database ties a meter to the service it measures, the code of meters
+    # only reads the service's name, unit and readings window through it.
+    service = models.ForeignKey("billing.Service", on_delete=models.PROTECT, related_name="meters")
     serial = models.CharField(_("заводской номер"), max_length=40)
     model_name = models.CharField(_("модель"), max_length=80, blank=True)
     zones = models.CharField(_("зоны"), max_length=40, default=Zone.SINGLE, help_text=_("single или day,night"))
@@ -170,29 +181,3 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.key} → {self.user}"
-
-
-class ApiToken(models.Model):
-    """A resident's personal API token for one account. Only the SHA-256 of
-    the token is stored: the token itself is shown once, when created."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meter_api_tokens")
-    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("название"), max_length=60)
-    prefix = models.CharField(_("начало токена"), max_length=12)
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("токен API")
-        verbose_name_plural = _("токены API")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

@@ -20,9 +20,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.models import Period
 from eirc import mail
 from eirc.errors import DomainError
+from eirc.models import Period
 from eirc.periods import TZ, period_title, prev_period
 from meters import validation
 from meters.models import Meter, Reading, Submission

@@ -9,9 +9,9 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import ApiToken
 from accounts.selectors import accounts_for_user
 from eirc.errors import DomainError
-from meters.models import ApiToken
 
 PREFIX = "eirc_"
 MAX_ACTIVE = 10

@@ -33,10 +33,9 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from billing.models import Zone
 from eirc.errors import DomainError
 from eirc.periods import add_months, months_between
-from meters.models import Meter, Reading
+from meters.models import Meter, Reading, Zone
 
 READING_RE = re.compile(r"^\d{1,12}(?:[.,]\d{1,3})?$")
 ROLLOVER_SHARE = Decimal("0.1")

@@ -9,13 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import account_required
+from accounts.models import ApiToken
 from eirc.errors import DomainError
 from eirc.periods import today as local_today
 from meters import selectors
 from meters.charts import consumption_svg
 from meters.confirmation import confirmation_text
 from meters.forms import ReadingsForm, TokenForm
-from meters.models import ApiToken
 from meters.services import ReadingErrors, reading_submit
 from meters.tokens import api_token_create, api_token_revoke
 from meters.window import window_for

@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalAccount
-from billing.models import MONEY, Period
+from billing.models import MONEY
+from eirc.models import Period
 
 
 class Payment(models.Model):

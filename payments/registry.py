@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import PersonalAccount
-from billing.models import Period
+from eirc.models import Period
 from eirc.money import parse_amount_with_kopecks
 from eirc.periods import TZ
 from payments.models import Payment, RegistryImport

@@ -9,11 +9,10 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from accounts import security, services
-from accounts.models import AccessToken, SecurityEvent
+from accounts.models import AccessToken, ApiToken, SecurityEvent
 from documents.models import CertificateRequest
 from eirc.errors import DomainError
 from eirc.tests.factories import AccountLinkFactory, UserFactory
-from meters.models import ApiToken
 from meters.tokens import api_token_authenticate, api_token_create
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"

@@ -18,8 +18,9 @@ from django.db.models import Sum
 from django.test import RequestFactory
 
 from accounts.models import PersonalAccount
-from billing.models import Charge, LedgerEntry, Period, Recalculation, Statement
+from billing.models import Charge, LedgerEntry, Recalculation, Statement
 from eirc import periods
+from eirc.models import Period
 from meters.models import Meter, Reading
 from payments.models import Payment
 

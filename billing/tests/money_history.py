@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from billing.models import Charge, LedgerEntry, Period, Statement
+from billing.models import Charge, LedgerEntry, Statement
 from eirc import periods
+from eirc.models import Period
 from eirc.tests.factories import ServiceFactory
 from payments.models import Payment
 

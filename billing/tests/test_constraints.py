@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from billing.models import Charge, LedgerEntry, Period, Statement
+from billing.models import Charge, LedgerEntry, Statement
+from eirc.models import Period
 from eirc.tests.factories import (
     ChargeFactory,
     LedgerEntryFactory,

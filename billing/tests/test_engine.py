@@ -15,7 +15,6 @@ from billing.models import (
     BillingRun,
     Charge,
     LedgerEntry,
-    Period,
     Recalculation,
     Service,
     Statement,
@@ -23,6 +22,7 @@ from billing.models import (
 )
 from billing.services import billing_run, period_close, statements_check
 from eirc.errors import DomainError
+from eirc.models import Period
 from eirc.tests.factories import (
     MeterFactory,
     PeriodFactory,

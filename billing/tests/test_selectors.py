@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from billing import selectors
 from billing.ledger import oldest_unpaid_period, refresh_statements
-from billing.models import Charge, Period, Service
+from billing.models import Charge, Service
 from billing.penalties import Debt
 from billing.tests.money_history import build_history
 from eirc import periods
+from eirc.models import Period
 from eirc.tests.factories import (
     BenefitCategoryFactory,
     BenefitFactory,

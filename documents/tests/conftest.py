@@ -46,7 +46,7 @@ def demo_account(demo):
 
 @pytest.fixture
 def closed_period(demo):
-    from billing.models import Period
+    from eirc.models import Period
 
     return Period.objects.filter(status="closed", statements__isnull=False).order_by("-month").distinct().first()
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from django.core.management import call_command
 
-from billing.models import Period, Recalculation, Service
+from billing.models import Recalculation, Service
 from billing.services import billing_run
 from documents import services
 from documents.models import IssuedDocument, Receipt, ReceiptBatch
 from eirc import periods as P
+from eirc.models import Period
 
 
 def _issue(period, django_capture_on_commit_callbacks, **kw):

@@ -10,9 +10,10 @@ import time_machine
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.sites.models import Site
 
-from billing.models import Service, Zone
+from billing.models import Service
 from documents.models import Office
 from eirc.tests.factories import ProviderFactory, ServiceFactory, TariffFactory
+from meters.models import Zone
 
 TODAY = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 

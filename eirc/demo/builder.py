@@ -22,7 +22,6 @@ from billing.models import (
     BenefitCategory,
     Charge,
     LedgerEntry,
-    Period,
     Provider,
     Recalculation,
     Service,
@@ -47,6 +46,7 @@ from eirc.demo.data import (
     rng_for,
     tariff_schedule,
 )
+from eirc.models import Period
 from eirc.money import format_rub, round_money
 from meters.models import Meter, Reading
 from payments.models import Payment

@@ -9,7 +9,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from accounts.models import AccountLink, PersonalAccount
-from billing.models import Period, Provider, Service, Tariff
+from billing.models import Provider, Service, Tariff
+from eirc.models import Period
 from meters.models import Meter
 
 PASSWORD = "correct-horse-battery-staple"

@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import Service, Zone
+from billing.models import Service
 from eirc.tests.browser import BROWSER_MARKS, browser_page, resident_page
 from eirc.tests.factories import ProviderFactory, ServiceFactory, TariffFactory
+from meters.models import Zone
 
 PAGES = ["/", "/info/", "/info/offices/", "/info/contacts/", "/info/tariffs/"]
 

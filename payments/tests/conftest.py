@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import LedgerEntry, Period
+from billing.models import LedgerEntry
 from billing.services import statement_refresh
+from eirc.models import Period
 from payments.tests.yookassa_stub import YooKassaStub
 
 ALLOWED_IP = "185.71.76.5"
