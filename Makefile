@@ -52,9 +52,14 @@ PROD_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.to
 check-services: venv-dev
 	@DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) scripts/check-services
 
+# ruff, then the one-way layers between the apps (import-linter, contracts in
+# pyproject.toml: a violation prints the offending import chain), then no
+# module over 600 lines.
 lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	scripts/check-module-size
 
 # An in-memory SQLite database: the check must not depend on (or touch) var/.
 check-migrations: venv-dev

@@ -23,9 +23,7 @@ from accounts.models import (
     SecurityEvent,
     User,
 )
-from billing.models import AccountService, Benefit, LedgerEntry
-from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
-from meters.models import Meter
+from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, account_number
 
 ACCOUNT_NUMBER = re.compile(r"^\d{10}$")
 
@@ -142,48 +140,12 @@ class AccountLinkInline(admin.TabularInline):
     verbose_name_plural = _("личный кабинет")
 
 
-class MeterInline(admin.TabularInline):
-    model = Meter
-    fk_name = "account"
-    extra = 0
-    show_change_link = True
-    fields = ("service", "serial", "model_name", "zones", "digits", "installed_on", "verification_due", "status")
-    readonly_fields = ("status",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("service")
-
-
-class AccountServiceInline(admin.TabularInline):
-    model = AccountService
-    extra = 0
-    fields = ("service", "started_on", "ended_on", "quantity_override")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("service")
-
-
-class BenefitInline(admin.TabularInline):
-    model = Benefit
-    extra = 0
-    fields = ("category", "valid_from", "valid_to", "document")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("category")
-
-
-class LedgerInline(ReadOnlyInlineMixin, admin.TabularInline):
-    """The account's ledger, newest first; nothing here can be changed."""
-
-    model = LedgerEntry
-    fk_name = "account"
-    fields = ("occurred_on", "period", "kind", "amount", "service", "description", "created_by")
-    readonly_fields = fields
-    ordering = ("-occurred_on", "-id")
-    verbose_name_plural = _("проводки (только просмотр)")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("period", "service", "created_by")
+def add_account_inline(inline: type, *, order: int) -> None:
+    """Show ``inline`` on the personal account's admin page, after the
+    account's own parts, in ``order`` (meters 10, services 20, benefits 30,
+    the ledger 40). Called once, by the owning app's ``admin.py``."""
+    if all(existing is not inline for _o, existing in PersonalAccountAdmin.extra_inlines):
+        PersonalAccountAdmin.extra_inlines.append((order, inline))
 
 
 @admin.register(PersonalAccount)
@@ -214,7 +176,14 @@ class PersonalAccountAdmin(admin.ModelAdmin):
         (_("Помещение"), {"fields": ("area", "heated_area", "residents")}),
         (_("Служебное"), {"fields": ("created_at", "ledger_link")}),
     )
-    inlines = (AccountLinkInline, MeterInline, AccountServiceInline, BenefitInline, LedgerInline)
+    inlines = (AccountLinkInline,)
+    # The higher layers add their parts of the account page (meters: the
+    # meters; billing: services, benefits, the ledger) with
+    # :func:`add_account_inline`: accounts imports none of them.
+    extra_inlines: list[tuple[int, type]] = []
+
+    def get_inlines(self, request, obj):
+        return [*self.inlines, *(inline for _order, inline in sorted(self.extra_inlines, key=lambda x: x[0]))]
 
     @admin.display(description=_("адрес"), ordering="street")
     def address_short(self, obj):

@@ -16,6 +16,17 @@ from accounts.models import SecurityEvent
 
 log = logging.getLogger("eirc.security")
 
+# The demo logins' passwords, printed in the README and by ``seed_demo``: public,
+# so with DEMO_LOGINS_ALLOWED off (DEBUG off) they open nothing, whoever holds
+# them. Kept here, with the check that uses them; the demo app takes its
+# passwords from this table (accounts never imports the demo).
+PUBLIC_DEMO_PASSWORDS = {
+    "resident": "demo-resident-2026",
+    "operator": "demo-operator-2026",
+    "accountant": "demo-accountant-2026",
+    "admin": "demo-admin-2026",
+}
+
 # Keys that must never reach the log or the table, whatever a caller passes.
 _FORBIDDEN = {"password", "token", "link", "url", "new_password1", "new_password2", "captcha"}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 from accounts.models import PersonalAccount
 
@@ -38,13 +40,13 @@ def active_account(request) -> PersonalAccount | None:
 
 def recent_bill_amounts(account: PersonalAccount) -> list:
     """The amounts a resident may type as proof of holding ``account``: the
-    «итого к оплате» of the last two receipts, i.e. the ``closing`` of the
-    account's two latest statements. Decimals, compared exactly."""
-    from billing.models import Statement
+    «итого к оплате» of the last two receipts. Decimals, compared exactly.
 
-    return list(
-        Statement.objects.filter(account=account).order_by("-period__month").values_list("closing", flat=True)[:2]
-    )
+    Bills are billing's facts and billing sits above accounts, so the reader
+    is named by a setting (``ACCOUNTS_BILL_AMOUNTS``, a dotted path, like
+    Django's authentication backends): billing's
+    :func:`billing.selectors.proof.recent_bill_amounts` by default."""
+    return list(import_string(settings.ACCOUNTS_BILL_AMOUNTS)(account=account))
 
 
 def security_events_for_user(*, user, limit: int = 20):

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin_actions import close_periods, run_periods
+from accounts.admin import add_account_inline
 from billing.models import (
     AccountService,
     Benefit,
@@ -27,7 +27,7 @@ from billing.models import (
     Tariff,
 )
 from billing.services import ledger_post_correction
-from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, account_number
+from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
 from eirc.models import Period
 
 # --- Reference data -------------------------------------------------------
@@ -101,23 +101,6 @@ class BenefitAdmin(admin.ModelAdmin):
     list_select_related = ("account", "category")
     autocomplete_fields = ("account",)
     ordering = ("-valid_from",)
-
-
-@admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
-    list_display = ("month_label", "status", "closed_at", "closed_by")
-    list_filter = ("status",)
-    # Closing (or reopening) a period changes what the database lets happen
-    # to its ledger: that is the billing service's job, never a form field.
-    readonly_fields = ("status", "closed_at", "closed_by")
-    ordering = ("-month",)
-    actions = (run_periods, close_periods)
-    # Period selects elsewhere come from this (small) table; search by year.
-    search_fields = ("month",)
-
-    @admin.display(description=_("месяц"), ordering="month")
-    def month_label(self, obj):
-        return str(obj)
 
 
 @admin.register(PaymentTermRule)
@@ -290,3 +273,43 @@ class LedgerEntryAdmin(BigTableAdminMixin, admin.ModelAdmin):
         for field in LedgerEntry._meta.concrete_fields:
             setattr(obj, field.attname, getattr(entry, field.attname))
         obj._state.adding = False
+
+
+# --- the account page: its services, benefits and ledger -------------------------------
+
+
+class AccountServiceInline(admin.TabularInline):
+    model = AccountService
+    extra = 0
+    fields = ("service", "started_on", "ended_on", "quantity_override")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("service")
+
+
+class BenefitInline(admin.TabularInline):
+    model = Benefit
+    extra = 0
+    fields = ("category", "valid_from", "valid_to", "document")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category")
+
+
+class LedgerInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The account's ledger, newest first; nothing here can be changed."""
+
+    model = LedgerEntry
+    fk_name = "account"
+    fields = ("occurred_on", "period", "kind", "amount", "service", "description", "created_by")
+    readonly_fields = fields
+    ordering = ("-occurred_on", "-id")
+    verbose_name_plural = _("проводки (только просмотр)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("period", "service", "created_by")
+
+
+add_account_inline(AccountServiceInline, order=20)
+add_account_inline(BenefitInline, order=30)
+add_account_inline(LedgerInline, order=40)

@@ -1,15 +1,8 @@
-"""Admin actions for the accountant on the Period admin.
-
-Wire them in ``billing/admin.py`` (owned by the admin part)::
-
-    from billing.admin_actions import close_periods, run_periods
-
-    @admin.register(Period)
-    class PeriodAdmin(admin.ModelAdmin):
-        actions = [run_periods, close_periods]
-
-Both call the same services as the management commands and report the
-result (or the ``DomainError`` message) through the admin messages.
+"""The accountant's «run the period» admin action. The Period admin itself
+is registered by documents (``documents/admin.py``), whose «close» action
+also issues the receipts; this action calls the same service as
+``manage.py billing_run`` and reports the result (or the ``DomainError``
+message) through the admin messages.
 """
 
 from __future__ import annotations
@@ -17,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from billing.engine import billing_run, period_close
+from billing.engine import billing_run
 from eirc.errors import DomainError
 from eirc.money import format_rub
 from eirc.periods import period_label
@@ -40,14 +33,3 @@ def run_periods(modeladmin, request, queryset):
             shown = "; ".join(report.warnings[:10])
             more = f" (и ещё {len(report.warnings) - 10})" if len(report.warnings) > 10 else ""
             modeladmin.message_user(request, f"Предупреждения: {shown}{more}", messages.WARNING)
-
-
-@admin.action(description=_("Закрыть период"), permissions=["change"])
-def close_periods(modeladmin, request, queryset):
-    for per in queryset.order_by("month"):
-        try:
-            period_close(period=per.month, user=request.user)
-        except DomainError as exc:
-            modeladmin.message_user(request, exc.message, messages.ERROR)
-            continue
-        modeladmin.message_user(request, f"Период {period_label(per.month)} закрыт.", messages.SUCCESS)

@@ -60,14 +60,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PersonalAccount
 from billing.engine_charges import compute_line
+from billing.engine_load import ChunkData, load_chunk
 from billing.engine_write import ChargeRow, EntryRow, StatementRow, delete_chunk, write_chunk
 from billing.ledger import (
-    PRINCIPAL_KINDS,
     debts_from_principal,
     lock_accounts,
     period_end,
@@ -76,18 +76,14 @@ from billing.ledger import (
     term_rules,
 )
 from billing.models import (
-    AccountService,
-    Benefit,
     BenefitCategory,
     BillingRun,
     Charge,
     LedgerEntry,
-    Recalculation,
     Service,
-    Statement,
     Tariff,
 )
-from billing.penalties import Credit, account_penalties, penalty_rules
+from billing.penalties import account_penalties, penalty_rules
 from eirc import periods as P
 from eirc.errors import DomainError
 from eirc.models import Period
@@ -95,7 +91,6 @@ from eirc.money import ZERO, round_money
 
 K = LedgerEntry.Kind
 B = Charge.Basis
-HISTORY_MONTHS = 12  # readings window loaded per chunk
 ONE = Decimal(1)
 
 
@@ -289,15 +284,14 @@ def _active_accounts(month: dt.date):
     )
 
 
-def period_close(*, period, user=None, issue_receipts: bool = True) -> Period:
+def period_close(*, period, user=None) -> Period:
     """Freeze a period: status closed, when and by whom. Afterwards its
     ledger entries cannot be deleted (database trigger) and ``billing_run``
     refuses it; changes go through recalculations in a later period. Refuses
     a period whose run has not finished. Idempotent for a closed period.
 
-    After commit, the batch that renders the period's receipts (ЕПД) is
-    started, unless ``issue_receipts`` is false (the demo seed, which closes
-    two years at once and lets receipts render on demand)."""
+    Issuing the period's receipts is not billing's business: the flow
+    «close, then issue» is ``documents.services.period_close_and_issue``."""
     month = period.month if isinstance(period, Period) else P.month_start(period)
     with transaction.atomic():
         per = Period.objects.select_for_update().filter(month=month).first()
@@ -315,11 +309,6 @@ def period_close(*, period, user=None, issue_receipts: bool = True) -> Period:
         per.closed_at = timezone.now()
         per.closed_by = user
         per.save(update_fields=["status", "closed_at", "closed_by"])
-        if issue_receipts:
-            from documents.tasks import receipts_issue_task
-
-            period_id = per.pk
-            transaction.on_commit(lambda: receipts_issue_task.delay(period_id=period_id))
     return per
 
 
@@ -333,7 +322,7 @@ def bill_chunk(ctx: Context, ids: list[int]) -> dict:
     per = ctx.period
     lock_accounts(ids)
     delete_chunk(per.pk, ids)
-    data = _load(ctx, ids)
+    data = load_chunk(ctx, ids)
     warnings: list[str] = []
     charges: list[ChargeRow] = []
     entries: list[EntryRow] = []
@@ -474,151 +463,6 @@ def _benefit_for(ctx: Context, benefit_cats, sid: int) -> tuple[Decimal | None, 
         if sid in services and (best is None or pct > best):
             best, name = pct, cat_name
     return best, name
-
-
-# --- loading a chunk --------------------------------------------------------------
-
-
-@dataclass
-class ChunkData:
-    accounts: list[dict]
-    services: dict
-    overrides: dict
-    meters: dict  # (account, service) -> [meter dicts]
-    readings: dict  # (meter, zone) -> {month: value}
-    estimates: dict  # (account, service) -> {month: {zone: qty}}
-    benefits: dict
-    recalcs: dict
-    principal: dict  # account -> {month: amount}
-    credits: dict  # account -> [Credit]
-    penalty_charged: dict  # (account, month) -> amount
-    prior: dict  # account -> sum of entries before the period
-    current_flows: dict  # account -> {kind: sum} of non-run entries in the period
-    period_ids: dict  # month -> period id
-    has_later: list
-
-
-def _load(ctx: Context, ids: list[int]) -> ChunkData:
-    month, start, end = ctx.month, ctx.start, ctx.end
-    accounts = list(
-        PersonalAccount.objects.filter(pk__in=ids).order_by("pk").values("id", "number", "area", "residents")
-    )
-    services = defaultdict(list)
-    overrides = {}
-    for aid, sid, override in (
-        AccountService.objects.filter(account_id__in=ids, started_on__lte=end)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-        .order_by("account_id", "service__position", "service_id")
-        .values_list("account_id", "service_id", "quantity_override")
-    ):
-        services[aid].append(sid)
-        if override is not None:
-            overrides[(aid, sid)] = override
-    from meters.models import Meter, Reading
-
-    meters = defaultdict(list)
-    meter_ids = []
-    for m in (
-        Meter.objects.filter(account_id__in=ids, installed_on__lte=end)
-        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start))
-        .order_by("installed_on", "pk")
-        .values("id", "account_id", "service_id", "zones", "digits", "verification_due", "removed_on", "serial")
-    ):
-        m["zone_list"] = [z.strip() for z in m["zones"].split(",") if z.strip()]
-        meters[(m["account_id"], m["service_id"])].append(m)
-        meter_ids.append(m["id"])
-    readings = defaultdict(dict)
-    if meter_ids:
-        window = P.add_months(month, -HISTORY_MONTHS)
-        for mid, zone, pm, value in Reading.objects.filter(
-            meter_id__in=meter_ids, status=Reading.Status.CURRENT, period__month__gte=window, period__month__lte=month
-        ).values_list("meter_id", "zone", "period__month", "value"):
-            readings[(mid, zone)][pm] = value
-        # a reading this period whose previous one is older than the window
-        lonely = {mid for (mid, zone), vals in readings.items() if month in vals and len(vals) == 1}
-        if lonely:
-            seen = set()
-            for mid, zone, pm, value in (
-                Reading.objects.filter(meter_id__in=lonely, status=Reading.Status.CURRENT, period__month__lt=window)
-                .order_by("meter_id", "zone", "-period__month")
-                .values_list("meter_id", "zone", "period__month", "value")
-            ):
-                if (mid, zone) not in seen:
-                    seen.add((mid, zone))
-                    readings[(mid, zone)][pm] = value
-    estimates = defaultdict(dict)
-    for aid, sid, pm, details in Charge.objects.filter(
-        account_id__in=ids,
-        period__month__lt=month,
-        period__month__gte=P.add_months(month, -HISTORY_MONTHS),
-        basis__in=[B.AVERAGE, B.NORM],
-        service__method=Service.Method.METER,
-    ).values_list("account_id", "service_id", "period__month", "details"):
-        estimates[(aid, sid)][pm] = {
-            z["zone"]: Decimal(z["quantity"]) for z in (details or {}).get("zones", []) if "quantity" in z
-        }
-    benefits = defaultdict(list)
-    for aid, cat in (
-        Benefit.objects.filter(account_id__in=ids, valid_from__lte=end)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
-        .values_list("account_id", "category_id")
-    ):
-        benefits[aid].append(cat)
-    recalcs = defaultdict(lambda: defaultdict(list))
-    for aid, sid, amount, reason, fid, fm in (
-        Recalculation.objects.filter(period=ctx.period, account_id__in=ids)
-        .order_by("pk")
-        .values_list("account_id", "service_id", "amount", "reason", "for_period_id", "for_period__month")
-    ):
-        recalcs[aid][sid].append({"amount": amount, "reason": reason, "for_id": fid, "for": fm})
-    principal = defaultdict(lambda: defaultdict(lambda: ZERO))
-    prior = defaultdict(lambda: ZERO)
-    penalty_charged = {}
-    period_ids = dict(Period.objects.filter(month__lt=month).values_list("month", "pk"))
-    for aid, pm, kind, fm, s in (
-        LedgerEntry.objects.filter(account_id__in=ids, period__month__lt=month)
-        .values("account_id", "period__month", "kind", "for_period__month")
-        .annotate(s=Sum("amount"))
-        .values_list("account_id", "period__month", "kind", "for_period__month", "s")
-    ):
-        prior[aid] += s
-        if kind in PRINCIPAL_KINDS:
-            principal[aid][pm] += s
-        elif kind == K.PENALTY and fm is not None:
-            penalty_charged[(aid, fm)] = penalty_charged.get((aid, fm), ZERO) + s
-    credits = defaultdict(list)
-    current_flows = defaultdict(dict)
-    for aid, day, amount, fm in LedgerEntry.objects.filter(
-        account_id__in=ids, period__month__lte=month, kind__in=(K.PAYMENT, K.REFUND), occurred_on__lte=end
-    ).values_list("account_id", "occurred_on", "amount", "for_period__month"):
-        credits[aid].append(Credit(on=day, amount=-amount, for_period=fm))
-    for aid, kind, s in (
-        LedgerEntry.objects.filter(account_id__in=ids, period=ctx.period)
-        .values("account_id", "kind")
-        .annotate(s=Sum("amount"))
-        .values_list("account_id", "kind", "s")
-    ):
-        current_flows[aid][kind] = s
-    has_later = sorted(
-        set(Statement.objects.filter(account_id__in=ids, period__month__gt=month).values_list("account_id", flat=True))
-    )
-    return ChunkData(
-        accounts=accounts,
-        services=services,
-        overrides=overrides,
-        meters=meters,
-        readings=readings,
-        estimates=estimates,
-        benefits=benefits,
-        recalcs=recalcs,
-        principal=principal,
-        credits=credits,
-        penalty_charged=penalty_charged,
-        prior=prior,
-        current_flows=current_flows,
-        period_ids=period_ids,
-        has_later=has_later,
-    )
 
 
 def _penalties(ctx: Context, data: ChunkData, aid: int) -> dict:

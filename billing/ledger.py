@@ -12,6 +12,11 @@ Posting rules (exactly once): a succeeded payment gets one ``payment`` entry
 (the one-to-one ``LedgerEntry.payment`` makes a second one impossible), a
 succeeded refund one ``refund`` entry; both refresh the statements of their
 period and of every later period of the account (their openings move).
+
+Payments sit above billing: this module never imports them. The payments
+app hands its rows in (:class:`PaymentRow`, :class:`RefundRow` say what is
+read of them) and the ledger names them in the database only
+(``LedgerEntry.payment`` is a foreign key declared by string).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Sum
@@ -49,6 +55,34 @@ STATEMENT_FIELDS = (
     "due_date",
     "updated_at",
 )
+
+
+class PaymentRow(Protocol):
+    """What the ledger reads of a payment (``payments.models.Payment``)."""
+
+    pk: object
+    account_id: int
+    amount: Decimal
+    paid_at: dt.datetime
+    for_period_id: int | None
+    user_id: int | None
+
+    @property
+    def is_succeeded(self) -> bool: ...
+
+
+class RefundRow(Protocol):
+    """What the ledger reads of a refund (``payments.models.Refund``)."""
+
+    pk: object
+    amount: Decimal
+    completed_at: dt.datetime
+    reason: str
+    created_by_id: int | None
+    payment: PaymentRow
+
+    @property
+    def is_succeeded(self) -> bool: ...
 
 
 def term_rules() -> tuple[P.TermRule, ...]:
@@ -317,11 +351,12 @@ def lock_accounts(account_ids) -> None:
         list(PersonalAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
-def ledger_post_payment(*, payment) -> LedgerEntry:
+def ledger_post_payment(*, payment: PaymentRow) -> LedgerEntry:
     """Credit a succeeded payment to the ledger, exactly once.
 
     Contract: call it inside the transaction that confirms the payment; it
-    locks the payment row (``select_for_update``) itself, so two concurrent
+    locks the payment row (``select_for_update`` through the row's own
+    model, which billing does not import) itself, so two concurrent
     confirmations serialise and the second one finds the entry and returns
     it (the one-to-one ``LedgerEntry.payment`` is the last line of defence).
     The entry: kind ``payment``, amount ``−payment.amount``, dated the day of
@@ -332,47 +367,46 @@ def ledger_post_payment(*, payment) -> LedgerEntry:
     period and of every later one. Raises ``DomainError`` unless the payment
     succeeded. Idempotent.
     """
-    from payments.models import Payment
-
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        locked = type(payment).objects.select_for_update().get(pk=payment.pk)
         existing = LedgerEntry.objects.filter(payment_id=locked.pk).first()
         if existing is not None:
             return existing
-        if locked.status != Payment.Status.SUCCEEDED:
+        if not locked.is_succeeded:
             raise DomainError("Платёж не завершён: зачислить можно только успешный платёж.", code="not_succeeded")
         lock_accounts([locked.account_id])
         day = _local_date(locked.paid_at)
         per = _posting_period(day)
-        for_month = locked.for_period.month if locked.for_period_id else oldest_unpaid_period(locked.account_id)
-        for_period = Period.objects.get_or_create(month=for_month)[0] if for_month else None
+        if locked.for_period_id:
+            for_period = Period.objects.get(pk=locked.for_period_id)
+        else:
+            for_month = oldest_unpaid_period(locked.account_id)
+            for_period = Period.objects.get_or_create(month=for_month)[0] if for_month else None
         entry = LedgerEntry.objects.create(
             account_id=locked.account_id,
             period=per,
             kind=K.PAYMENT,
             amount=-round_money(locked.amount),
-            payment=locked,
+            payment_id=locked.pk,
             for_period=for_period,
             occurred_on=day,
             description=f"Оплата {format_rub(locked.amount)}",
-            created_by=locked.user,
+            created_by_id=locked.user_id,
         )
         _refresh_from(locked.account_id, per.month)
     return entry
 
 
-def ledger_post_refund(*, refund) -> LedgerEntry:
+def ledger_post_refund(*, refund: RefundRow) -> LedgerEntry:
     """Debit a succeeded refund to the ledger, exactly once (kind ``refund``,
     amount ``+refund.amount``, the one-to-one ``LedgerEntry.refund``); locks
     the refund row. Same period and statement rules as payments. Idempotent."""
-    from payments.models import Refund
-
     with transaction.atomic():
-        locked = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
+        locked = type(refund).objects.select_for_update().select_related("payment").get(pk=refund.pk)
         existing = LedgerEntry.objects.filter(refund_id=locked.pk).first()
         if existing is not None:
             return existing
-        if locked.status != Refund.Status.SUCCEEDED:
+        if not locked.is_succeeded:
             raise DomainError("Возврат не выполнен: провести можно только выполненный возврат.", code="not_succeeded")
         lock_accounts([locked.payment.account_id])
         day = _local_date(locked.completed_at)
@@ -382,11 +416,11 @@ def ledger_post_refund(*, refund) -> LedgerEntry:
             period=per,
             kind=K.REFUND,
             amount=round_money(locked.amount),
-            refund=locked,
+            refund_id=locked.pk,
             for_period_id=locked.payment.for_period_id,
             occurred_on=day,
             description=f"Возврат {format_rub(locked.amount)}: {locked.reason}"[:250],
-            created_by=locked.created_by,
+            created_by_id=locked.created_by_id,
         )
         _refresh_from(locked.payment.account_id, per.month)
     return entry

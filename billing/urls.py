@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("charges/", views.charges, name="charges"),
     path("charges/<int:charge_id>/", views.charge_detail, name="charge_detail"),
-    path("payments/", views.payments, name="payments"),
     path("benefits/", views.benefits, name="benefits"),
     path("charts/", views.charts_page, name="charts"),
 ]

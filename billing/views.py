@@ -1,5 +1,5 @@
 """The resident's money pages: dashboard, charges, one charge explained,
-payments, benefits, charts. Thin: one selector each, then render."""
+benefits, charts. Thin: one selector each, then render."""
 
 from __future__ import annotations
 
@@ -53,15 +53,6 @@ def charges(request):
 def charge_detail(request, charge_id):
     detail = selectors.charge_detail(account=request.account, charge_id=charge_id)
     return render(request, "billing/charge_detail.html", {"detail": detail, "charge": detail.charge})
-
-
-@require_GET
-@account_required
-def payments(request):
-    data = selectors.payments_history(
-        account=request.account, page=request.GET.get("page", 1), credits_page=request.GET.get("credits", 1)
-    )
-    return render(request, "billing/payments.html", data)
 
 
 @require_GET

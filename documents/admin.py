@@ -5,13 +5,17 @@ public URL, so the admin shows their names, never a link."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin_actions import run_periods
 from documents.models import CertificateRequest, IssuedDocument, Office, Receipt
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, account_number
+from eirc.errors import DomainError
+from eirc.models import Period
+from eirc.periods import period_label
 
 
 class PrivateFileMixin:
@@ -117,7 +121,6 @@ class CertificateRequestAdmin(PrivateFileMixin, admin.ModelAdmin):
     @admin.action(description=_("Взять в работу"), permissions=["change"])
     def take_into_work(self, request, queryset):
         from documents.services import certificate_take
-        from eirc.errors import DomainError
 
         done = 0
         for req in queryset.filter(status=CertificateRequest.Status.NEW):
@@ -140,3 +143,38 @@ class OfficeAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "address")
     ordering = ("position", "name")
+
+
+# --- periods: billing runs them, closing one issues its receipts -------------------
+
+
+@admin.action(description=_("Закрыть период и выпустить квитанции"), permissions=["change"])
+def close_periods_and_issue(modeladmin, request, queryset):
+    from documents.services import period_close_and_issue
+
+    for per in queryset.order_by("month"):
+        try:
+            period_close_and_issue(period=per.month, user=request.user)
+        except DomainError as exc:
+            modeladmin.message_user(request, exc.message, messages.ERROR)
+            continue
+        modeladmin.message_user(
+            request, f"Период {period_label(per.month)} закрыт; выпуск квитанций запущен.", messages.SUCCESS
+        )
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = ("month_label", "status", "closed_at", "closed_by")
+    list_filter = ("status",)
+    # Closing (or reopening) a period changes what the database lets happen
+    # to its ledger: that is the billing service's job, never a form field.
+    readonly_fields = ("status", "closed_at", "closed_by")
+    ordering = ("-month",)
+    actions = (run_periods, close_periods_and_issue)
+    # Period selects elsewhere come from this (small) table; search by year.
+    search_fields = ("month",)
+
+    @admin.display(description=_("месяц"), ordering="month")
+    def month_label(self, obj):
+        return str(obj)

@@ -1,6 +1,6 @@
 """Documents app views.
 
-Reference information (public): the index of reference pages and articles,
+The public home page and reference information (public): the index of reference pages and articles,
 offices, contacts, tariffs. Receipts and certificates get their own views.
 """
 
@@ -12,6 +12,15 @@ from django.views.decorators.http import require_GET
 
 from documents import selectors
 from eirc import periods
+
+HOME_ARTICLES = 5
+
+
+@require_GET
+def home(request):
+    """The public home page: what the portal does, the way in, the hotline,
+    the latest reference articles."""
+    return render(request, "home.html", {"articles": selectors.reference_articles()[:HOME_ARTICLES]})
 
 
 @require_GET

@@ -8,6 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eirc.settings")
 
 app = Celery("eirc")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Every installed app's tasks module, the core's (eirc.tasks: send_email) too.
 app.autodiscover_tasks()
-# eirc is not an installed app, so autodiscovery misses its tasks (send_email).
-app.conf.imports = ("eirc.tasks",)

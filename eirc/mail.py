@@ -2,7 +2,7 @@
 
 Each email lives in ``templates/emails/<name>/`` as ``subject.txt``,
 ``body.txt`` and ``body.html``. Requests never wait on SMTP: :func:`send`
-schedules :func:`eirc.tasks.send_email` with ``transaction.on_commit``; the
+schedules :func:`eirc.tasks.send_email` after commit (:mod:`eirc.jobs`); the
 task renders and sends, retrying transient SMTP errors with back-off.
 Attachments are given by reference (storage name + path), never as bytes
 through the broker.
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
+
+from eirc import jobs
 
 
 def render(name: str, context: dict) -> tuple[str, str, str]:
@@ -41,8 +42,6 @@ def send(*, name: str, to: str | list[str], context: dict | None = None, attachm
     instances). ``attachments``: ``[{"storage": "private", "path": ..., "filename": ...,
     "mimetype": ...}]``.
     """
-    from eirc.tasks import send_email
-
     recipients = [to] if isinstance(to, str) else list(to)
     payload = {"name": name, "to": recipients, "context": context or {}, "attachments": attachments or []}
-    transaction.on_commit(lambda: send_email.delay(**payload))
+    jobs.enqueue("eirc.tasks.send_email", **payload)

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "meters",
     "payments",
     "documents",
+    "demo",
 ]
 SITE_ID = 1
 
@@ -110,8 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "eirc.middleware.SessionTimeoutMiddleware",
-    "eirc.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -336,6 +337,9 @@ TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["eirc"] = "eirc.templatetags
 
 
 # --- accounts (access) ---
+# The proof of holding an account is an amount of a recent bill: a fact of
+# billing, which sits above accounts, so accounts names the reader here.
+ACCOUNTS_BILL_AMOUNTS = "billing.selectors.proof.recent_bill_amounts"
 # Brute force (DOMAIN): django-axes locks a login identifier and a client
 # address separately after AXES_FAILURE_LIMIT failures; the lockout lifts by
 # itself AXES_COOLOFF_TIME after the last counted failure, and failures during

@@ -8,7 +8,7 @@ admin.site.site_title = "ЕИРЦ Севастополь"
 admin.site.index_title = "Управление личным кабинетом"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("documents.home_urls")),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
@@ -16,6 +16,6 @@ urlpatterns = [
     path("cabinet/readings/", include("meters.urls")),
     path("api/v1/", include("meters.api_urls")),
     path("cabinet/", include("billing.urls")),
-    path("payments/", include("payments.urls")),
+    path("", include("payments.urls")),
     path("", include("documents.urls")),
 ]

@@ -1,4 +1,5 @@
-"""Project-level pages: the home page and the health check."""
+"""The health check: the one page of the core (the home page is documents'
+``home``, wired in ``eirc/urls.py`` by name)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,10 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from documents.selectors import reference_articles
-
 log = logging.getLogger(__name__)
-
-HOME_ARTICLES = 5
-
-
-@require_GET
-def home(request):
-    """The public home page: what the portal does, the way in, the hotline,
-    the latest reference articles."""
-    return render(request, "home.html", {"articles": reference_articles()[:HOME_ARTICLES]})
 
 
 def _check_database() -> tuple[bool, str]:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import add_account_inline
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
 from meters.models import Meter, Reading, ReminderSent, Submission
 
@@ -132,3 +133,21 @@ class ReminderSentAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     search_fields = ("key", "user__username", "user__email")
     list_select_related = ("user",)
     ordering = ("-sent_at",)
+
+
+# --- the account page: its meters ---------------------------------------------------
+
+
+class MeterInline(admin.TabularInline):
+    model = Meter
+    fk_name = "account"
+    extra = 0
+    show_change_link = True
+    fields = ("service", "serial", "model_name", "zones", "digits", "installed_on", "verification_due", "status")
+    readonly_fields = ("status",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("service")
+
+
+add_account_inline(MeterInline, order=10)

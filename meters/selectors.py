@@ -149,3 +149,50 @@ def monthly_consumption(
     known = [v for _p, v in points if v is not None]
     average = (sum(known, Decimal(0)) / len(known)).quantize(Decimal("0.001")) if known else Decimal(0)
     return points, average
+
+
+# --- for the billing run (system reads over a chunk of accounts, no user) ----------
+
+
+def meters_for_billing(*, account_ids: list[int], start: dt.date, end: dt.date) -> list[dict]:
+    """The meters of ``account_ids`` in service at some point of
+    [``start``, ``end``], oldest installation first, as plain dicts (id,
+    account_id, service_id, zones, zone_list, digits, verification_due,
+    removed_on, serial). One query."""
+    rows = list(
+        Meter.objects.filter(account_id__in=account_ids, installed_on__lte=end)
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=start))
+        .order_by("installed_on", "pk")
+        .values("id", "account_id", "service_id", "zones", "digits", "verification_due", "removed_on", "serial")
+    )
+    for m in rows:
+        m["zone_list"] = [z.strip() for z in m["zones"].split(",") if z.strip()]
+    return rows
+
+
+def readings_for_billing(*, meter_ids: list[int], month: dt.date, history_months: int) -> dict:
+    """Current readings of ``meter_ids`` from ``history_months`` before
+    ``month`` up to ``month``: ``{(meter_id, zone): {period month: value}}``.
+    A meter whose only reading in that window is ``month``'s also gets its
+    latest earlier reading (its consumption needs a previous value). Two
+    queries at most."""
+    readings: dict = {}
+    if not meter_ids:
+        return readings
+    window = add_months(month, -history_months)
+    for mid, zone, pm, value in Reading.objects.filter(
+        meter_id__in=meter_ids, status=Reading.Status.CURRENT, period__month__gte=window, period__month__lte=month
+    ).values_list("meter_id", "zone", "period__month", "value"):
+        readings.setdefault((mid, zone), {})[pm] = value
+    lonely = {mid for (mid, zone), vals in readings.items() if month in vals and len(vals) == 1}
+    if lonely:
+        seen = set()
+        for mid, zone, pm, value in (
+            Reading.objects.filter(meter_id__in=lonely, status=Reading.Status.CURRENT, period__month__lt=window)
+            .order_by("meter_id", "zone", "-period__month")
+            .values_list("meter_id", "zone", "period__month", "value")
+        ):
+            if (mid, zone) not in seen:
+                seen.add((mid, zone))
+                readings[(mid, zone)][pm] = value
+    return readings

@@ -107,6 +107,11 @@ class Payment(models.Model):
     def __str__(self):
         return f"{self.account.number} {self.amount} ₽ ({self.get_status_display()})"
 
+    @property
+    def is_succeeded(self) -> bool:
+        """What the ledger asks before crediting (``billing.ledger.PaymentRow``)."""
+        return self.status == self.Status.SUCCEEDED
+
 
 class Refund(models.Model):
     class Status(models.TextChoices):
@@ -139,6 +144,11 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"возврат {self.amount} ₽ по {self.payment_id}"
+
+    @property
+    def is_succeeded(self) -> bool:
+        """What the ledger asks before debiting (``billing.ledger.RefundRow``)."""
+        return self.status == self.Status.SUCCEEDED
 
 
 class WebhookEvent(models.Model):

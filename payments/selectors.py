@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404
 
 from billing.models import Charge, LedgerEntry
 from payments.models import Payment
+
+PAYMENTS_PER_PAGE = 20
 
 
 def current_debt(*, account) -> Decimal:
@@ -44,3 +47,22 @@ def payment_for_user(*, user, payment_id) -> Payment:
         return Payment.objects.select_related("account").get(pk=payment_id, account__link__user=user)
     except (Payment.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+def payments_history(*, account, page=1, credits_page=1) -> dict:
+    """Every payment attempt of the account (newest first, with its status
+    and the ledger entry that credited it, if any) and the ledger's payment
+    and refund entries. Paginated; four queries."""
+    attempts = Paginator(
+        Payment.objects.filter(account=account)
+        .select_related("for_period", "ledger_entry", "ledger_entry__period")
+        .order_by("-created_at"),
+        PAYMENTS_PER_PAGE,
+    ).get_page(page)
+    credits = Paginator(
+        LedgerEntry.objects.filter(account=account, kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND])
+        .select_related("period", "for_period", "payment")
+        .order_by("-occurred_on", "-id"),
+        PAYMENTS_PER_PAGE,
+    ).get_page(credits_page)
+    return {"attempts": attempts, "credits": credits}

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SecurityEvent
-from eirc import mail
+from eirc import jobs, mail
 from eirc.errors import DomainError
 from eirc.money import format_rub, round_money
 from payments.models import Payment, Refund, WebhookEvent
@@ -283,8 +283,6 @@ def webhook_receive(*, provider_name: str, remote_addr: str, forwarded_for: str,
     allow-list or the body is malformed; nothing else happens then. A
     repeated notification is stored once; it re-schedules the check only
     while the first has not been processed."""
-    from payments.tasks import webhook_process
-
     addr = client_address(remote_addr=remote_addr, forwarded_for=forwarded_for)
     if not address_allowed(addr):
         _security_event(
@@ -304,7 +302,7 @@ def webhook_receive(*, provider_name: str, remote_addr: str, forwarded_for: str,
             defaults={"remote_addr": _ip_or_none(addr), "body": body},
         )
         if created or event.status == WebhookEvent.Status.RECEIVED:
-            transaction.on_commit(lambda: webhook_process.delay(event.pk))
+            jobs.enqueue("payments.tasks.webhook_process", event_id=event.pk)
     return event
 
 

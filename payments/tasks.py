@@ -14,7 +14,7 @@ RETRY = {"autoretry_for": (GatewayUnavailable,), "retry_backoff": 15, "retry_bac
 
 
 @shared_task(bind=True, soft_time_limit=60, time_limit=90, **RETRY)
-def webhook_process(self, event_id: int) -> None:
+def webhook_process(self, *, event_id: int) -> None:
     services.webhook_process(event_id=event_id)
 
 

@@ -4,10 +4,13 @@ from payments import views
 
 app_name = "payments"
 
+# Mounted at the site root: the history is a cabinet page, the rest lives
+# under payments/.
 urlpatterns = [
-    path("pay/", views.pay, name="pay"),
-    path("<uuid:payment_id>/", views.payment_return, name="return"),
-    path("<uuid:payment_id>/status/", views.payment_status, name="status"),
-    path("sandbox/<str:provider_payment_id>/", views.sandbox, name="sandbox"),
-    path("yookassa/webhook/", views.yookassa_webhook, name="yookassa_webhook"),
+    path("cabinet/payments/", views.history, name="history"),
+    path("payments/pay/", views.pay, name="pay"),
+    path("payments/<uuid:payment_id>/", views.payment_return, name="return"),
+    path("payments/<uuid:payment_id>/status/", views.payment_status, name="status"),
+    path("payments/sandbox/<str:provider_payment_id>/", views.sandbox, name="sandbox"),
+    path("payments/yookassa/webhook/", views.yookassa_webhook, name="yookassa_webhook"),
 ]

@@ -1,4 +1,4 @@
-"""Pay page, return page, the sandbox gateway page, the YooKassa webhook."""
+"""Payment history, pay page, return page, the sandbox gateway page, the YooKassa webhook."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_required
 from eirc.errors import DomainError
@@ -21,6 +21,16 @@ from payments.forms import PayForm
 from payments.models import Payment
 from payments.providers import GatewayUnavailable, get_provider
 from payments.providers.sandbox import SandboxProvider
+
+
+@require_GET
+@account_required
+def history(request):
+    """Every payment attempt and every credit of the resident's account."""
+    data = selectors.payments_history(
+        account=request.account, page=request.GET.get("page", 1), credits_page=request.GET.get("credits", 1)
+    )
+    return render(request, "payments/history.html", data)
 
 
 @account_required

@@ -194,7 +194,7 @@ def test_staff_groups_exist_after_migrate_with_their_key_permissions(operator, a
         "billing.change_keyrate",
         "billing.add_ratecap",
         "billing.add_moratorium",
-        "billing.add_period",
+        "eirc.add_period",
         "billing.add_ledgerentry",
         "payments.view_payment",
         "payments.add_refund",

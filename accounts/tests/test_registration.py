@@ -8,6 +8,7 @@ from django.core import mail
 from accounts.models import AccountLink, SecurityEvent, User
 from accounts.selectors import recent_bill_amounts
 from accounts.tests.conftest import CAPTCHA, LATEST, NEW_PASSWORD, OLDER, PREVIOUS, link_from
+from billing.selectors.proof import recent_bill_amounts as billing_bill_amounts
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,7 @@ def register(client, number="3000000301", amount="1234,56", email="new@example.r
 
 def test_recent_bill_amounts_are_the_closings_of_the_two_latest_statements(billed_account):
     assert recent_bill_amounts(billed_account) == [LATEST, PREVIOUS]
+    assert billing_bill_amounts(account=billed_account) == [LATEST, PREVIOUS]
 
 
 @pytest.mark.parametrize("amount", ["1234,56", "1234.56", "1 234,56", "987,65"])

@@ -25,7 +25,7 @@ from eirc.tests.factories import (
 
 D = Decimal
 NBSP = "\xa0"
-PAGES = ["billing:dashboard", "billing:charges", "billing:payments", "billing:benefits", "billing:charts"]
+PAGES = ["billing:dashboard", "billing:charges", "payments:history", "billing:benefits", "billing:charts"]
 # 2 April 2026, noon in Sevastopol: March 2026 is billed, due 15.04.2026.
 NOW = dt.datetime(2026, 4, 2, 12, 0, tzinfo=periods.TZ)
 
@@ -195,7 +195,7 @@ def test_dates_and_money_are_in_the_house_format_on_every_page(frozen, logged_in
         assert not re.search(r"\d\.\d{2} ?(₽|руб)", main), name
         if name != "billing:benefits":
             assert re.search(r"\d,\d{2}\xa0₽", main), name
-    payments = text(logged_in.get(reverse("billing:payments")))
+    payments = text(logged_in.get(reverse("payments:history")))
     assert re.search(r">\d{2}\.\d{2}\.\d{4}<", payments)
     charges = text(logged_in.get(reverse("billing:charges")))
     assert "Март 2026" in charges
@@ -212,7 +212,7 @@ def _count(client, url):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "limit"),
-    [("billing:dashboard", 18), ("billing:charges", 12), ("billing:payments", 12), ("billing:charts", 10)],
+    [("billing:dashboard", 18), ("billing:charges", 12), ("payments:history", 12), ("billing:charts", 10)],
 )
 def test_pages_run_a_bounded_number_of_queries_on_five_years_of_history(
     logged_in, account, frozen, name, limit, django_assert_max_num_queries
@@ -233,7 +233,7 @@ def test_query_count_does_not_grow_with_the_length_of_the_history(client, reside
     short, long = resident.account_links.get().account, other_resident.account_links.get().account
     build_history(short, months=4)
     build_history(long, months=60)
-    page_names = ["billing:dashboard", "billing:charges", "billing:payments", "billing:charts"]
+    page_names = ["billing:dashboard", "billing:charges", "payments:history", "billing:charts"]
     counts = {}
     for user in (resident, other_resident):
         client.force_login(user)

@@ -346,19 +346,6 @@ def test_charges_history_pages_twelve_periods_and_shows_only_the_accounts_lines(
     assert all(c.account_id == account.pk for i in items + items2 for c in i.charges)
 
 
-@pytest.mark.django_db
-def test_payments_history_lists_every_attempt_with_its_status():
-    account = PersonalAccountFactory()
-    period = PeriodFactory(month=dt.date(2026, 3, 1))
-    ok = PaymentFactory(account=account, amount=D("1234.56"), status="succeeded", paid_at=timezone.now())
-    PaymentFactory(account=account, status="canceled")
-    PaymentFactory(account=PersonalAccountFactory())
-    LedgerEntryFactory(account=account, period=period, kind="payment", amount=-ok.amount, payment=ok)
-    data = selectors.payments_history(account=account)
-    assert sorted(p.status for p in data["attempts"]) == ["canceled", "succeeded"]
-    assert [e.amount for e in data["credits"]] == [D("-1234.56")]
-
-
 # --- the explanation of each basis ----------------------------------------------------
 
 

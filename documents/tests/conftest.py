@@ -16,7 +16,7 @@ DEMO_NUMBER = "1000000001"
 def demo(db, settings, tmp_path):
     """Two demo accounts with two closed months of history; files in a
     temporary private storage."""
-    from eirc.demo import builder
+    from demo import builder
 
     settings.STORAGES = {
         **settings.STORAGES,

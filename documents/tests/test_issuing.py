@@ -3,6 +3,7 @@ exactly the receipt it changes, the command reports progress."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.management import call_command
@@ -13,6 +14,8 @@ from documents import services
 from documents.models import IssuedDocument, Receipt, ReceiptBatch
 from eirc import periods as P
 from eirc.models import Period
+
+MARCH = dt.date(2026, 3, 1)
 
 
 def _issue(period, django_capture_on_commit_callbacks, **kw):
@@ -77,3 +80,36 @@ def test_command_renders_a_period_with_progress_then_nothing(demo, closed_period
     call_command("receipts_render", "--period", f"{closed_period.month:%Y-%m}", "--account", "1000000001")
     out = capsys.readouterr().out
     assert "сформировано 0" in out and "актуальных 1" in out
+
+
+def test_closing_a_period_starts_its_receipts_after_commit(db, monkeypatch, django_capture_on_commit_callbacks):
+    from billing.models import AccountService
+    from documents import tasks
+    from eirc.tests.factories import PersonalAccountFactory, ServiceFactory, TariffFactory
+
+    started = []
+    monkeypatch.setattr(tasks.receipts_issue_task, "delay", lambda **kw: started.append(kw))
+    svc = ServiceFactory(method=Service.Method.AREA, unit="м²")
+    TariffFactory(service=svc, rate=Decimal("30.0000"))
+    AccountService.objects.create(account=PersonalAccountFactory(), service=svc, started_on=P.add_months(MARCH, -24))
+    billing_run(period=MARCH)
+    with django_capture_on_commit_callbacks(execute=True):
+        period = services.period_close_and_issue(period=MARCH)
+    assert started == [{"period_id": period.pk}]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.period_close_and_issue(period=MARCH)  # already closed: nothing new starts
+    assert len(started) == 1
+
+
+def test_the_period_close_command_closes_and_issues(db, monkeypatch, django_capture_on_commit_callbacks):
+    from documents import tasks
+    from eirc.tests.factories import PersonalAccountFactory
+
+    started = []
+    monkeypatch.setattr(tasks.receipts_issue_task, "delay", lambda **kw: started.append(kw))
+    PersonalAccountFactory()
+    billing_run(period=MARCH)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("period_close", "--period", "2026-03")
+    assert Period.objects.get(month=MARCH).is_closed
+    assert started == [{"period_id": Period.objects.get(month=MARCH).pk}]

@@ -14,6 +14,7 @@ from django.contrib.sites.models import Site
 from django.template import Context, Template
 from django.test import override_settings
 
+from documents import views as documents_views
 from eirc import views
 
 PUBLIC_PAGES = [
@@ -75,7 +76,7 @@ def test_messages_are_shown_in_the_layout(rf, resident):
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
     messages.error(request, "Платёж отклонён банком")
-    html = views.home(request).content.decode()
+    html = documents_views.home(request).content.decode()
     assert "alert alert-danger" in html
     assert "Платёж отклонён банком" in html
 

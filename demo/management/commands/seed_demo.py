@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: the demo Sevastopol (see ``eirc/demo.py``).
+"""``manage.py seed_demo``: the demo Sevastopol (see ``demo/``).
 
 Deterministic and idempotent: a second run changes nothing. The money
 history is produced by the billing engine, month by month; the current month
@@ -12,7 +12,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from eirc import demo
+from demo.builder import demo_exists, seed
+from demo.data import logins_text
 
 
 class Command(BaseCommand):
@@ -34,17 +35,17 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo создаёт пользователей с паролями из README: с DEBUG=false он не запускается (демо-стенд: DEMO_LOGINS_ALLOWED=true)."
             )
-        if options["if_empty"] and demo.demo_exists():
+        if options["if_empty"] and demo_exists():
             self.stdout.write("Демо-данные уже есть.")
-            self.stdout.write(demo.logins_text())
+            self.stdout.write(logins_text())
             return
         if options["accounts"] < 1 or options["months"] < 1:
             raise CommandError("--accounts и --months должны быть больше нуля.")
         started = time.monotonic()
         self.stdout.write(f"Демо-данные: {options['accounts']} счетов, {options['months']} мес. истории…")
         try:
-            demo.seed(accounts=options["accounts"], months=options["months"], out=self.stdout.write)
+            seed(accounts=options["accounts"], months=options["months"], out=self.stdout.write)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Готово за {time.monotonic() - started:.1f} с."))
-        self.stdout.write(demo.logins_text())
+        self.stdout.write(logins_text())

@@ -1,14 +1,15 @@
-"""python manage.py period_close --period YYYY-MM"""
+"""python manage.py period_close --period YYYY-MM: close the period (billing),
+then issue its receipts (documents)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.services import period_close
+from documents.services import period_close_and_issue
 from eirc.errors import DomainError
 from eirc.periods import parse_period, period_label
 
 
 class Command(BaseCommand):
-    help = "Закрыть период: начисления за него больше не пересчитываются."
+    help = "Закрыть период (начисления за него больше не пересчитываются) и выпустить его квитанции."
 
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="YYYY-MM")
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"Период в формате YYYY-MM, получено «{period}».") from exc
         try:
-            period_close(period=month)
+            period_close_and_issue(period=month)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(f"Период {period_label(month)} закрыт.")
+        self.stdout.write(f"Период {period_label(month)} закрыт; выпуск квитанций запущен.")

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from accounts.security import PUBLIC_DEMO_PASSWORDS
 from billing.models import (
     Service,
 )
@@ -43,10 +44,10 @@ class DemoLogin:
 
 
 LOGINS = (
-    DemoLogin("resident", "demo-resident-2026", "житель, лицевой счёт 1000000001", DEMO_ACCOUNT),
-    DemoLogin("operator", "demo-operator-2026", "оператор (группа «Операторы»)", "operator"),
-    DemoLogin("accountant", "demo-accountant-2026", "бухгалтер (группа «Бухгалтерия»)", "accountant"),
-    DemoLogin("admin", "demo-admin-2026", "администратор (суперпользователь)", "admin"),
+    DemoLogin("resident", PUBLIC_DEMO_PASSWORDS["resident"], "житель, лицевой счёт 1000000001", DEMO_ACCOUNT),
+    DemoLogin("operator", PUBLIC_DEMO_PASSWORDS["operator"], "оператор (группа «Операторы»)", "operator"),
+    DemoLogin("accountant", PUBLIC_DEMO_PASSWORDS["accountant"], "бухгалтер (группа «Бухгалтерия»)", "accountant"),
+    DemoLogin("admin", PUBLIC_DEMO_PASSWORDS["admin"], "администратор (суперпользователь)", "admin"),
 )
 
 

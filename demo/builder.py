@@ -1,4 +1,4 @@
-"""Builds the demo city (see :mod:`eirc.demo`)."""
+"""Builds the demo city (see :mod:`demo`)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ from billing.models import (
     Service,
     Tariff,
 )
-from documents.models import Office
-from eirc import periods
-from eirc.demo.data import (
+from demo.data import (
     BENEFIT_CATEGORIES,
     DEMO_ACCOUNT,
     FLATPAGES,
@@ -46,6 +44,8 @@ from eirc.demo.data import (
     rng_for,
     tariff_schedule,
 )
+from documents.models import Office
+from eirc import periods
 from eirc.models import Period
 from eirc.money import format_rub, round_money
 from meters.models import Meter, Reading
@@ -483,7 +483,7 @@ class DemoBuilder:
         with transaction.atomic():
             paid_count, paid_sum = self.payments(engine, h, month, last_day=None)
             engine.billing_run(period=month, user=self.users["accountant"])
-            engine.period_close(period=month, user=self.users["accountant"], issue_receipts=False)
+            engine.period_close(period=month, user=self.users["accountant"])
         charges = Charge.objects.filter(period=period, account__in=self.accounts.values())
         total = LedgerEntry.objects.filter(period=period, kind=LedgerEntry.Kind.CHARGE).aggregate(s=Sum("amount"))["s"]
         self.out(

@@ -1,4 +1,5 @@
-"""The demo city: a small Sevastopol for ``manage.py seed_demo``.
+"""The demo city: a small Sevastopol for ``manage.py seed_demo`` (``demo.builder``
+builds it, ``demo.data`` holds its reference data and logins).
 
 Reference data (providers, services, tariffs, benefits, offices, articles,
 logins) and the accounts with their meters and readings are built here; the
@@ -37,8 +38,3 @@ months without paying): 5, 17, 31, 44 still owe, 11 and 23 paid it back
 (a small run makes its last account a debtor); 12/26 (cold) and 15 (hot)
 expired verification, 0/7 (hot) and 19 (cold) due within 60 days.
 """
-
-from eirc.demo.builder import DemoBuilder, demo_exists, seed
-from eirc.demo.data import DEMO_ACCOUNT, LOGINS, logins_text
-
-__all__ = ["DEMO_ACCOUNT", "LOGINS", "DemoBuilder", "demo_exists", "logins_text", "seed"]

@@ -1,0 +1,66 @@
+"""Writes of the documents app (DESIGN §2), by responsibility:
+:mod:`.registry` (issued documents and their verify codes),
+:mod:`.receipts` (ЕПД: render, batches, closing a period and issuing its
+receipts), :mod:`.paperless` (e-receipts), :mod:`.certificates`.
+
+Every generated document gets an :class:`IssuedDocument` first (its short
+code is printed on it with a QR to the public verify page), then the PDF is
+rendered and its SHA-256 stored. A receipt re-rendered after a change gets a
+new code; the old one is marked revoked (the verify page says it was
+replaced).
+"""
+
+from documents.services.certificates import (
+    account_overdue_debt,
+    certificate_complete,
+    certificate_generate,
+    certificate_order,
+    certificate_reject,
+    certificate_take,
+)
+from documents.services.paperless import (
+    UNSUBSCRIBE_SALT,
+    paperless_set,
+    paperless_unsubscribe,
+    unsubscribe_token,
+    unsubscribe_url,
+)
+from documents.services.receipts import (
+    PENDING_RETRY_AFTER,
+    ChunkResult,
+    period_close_and_issue,
+    receipt_mark_failed,
+    receipt_render,
+    receipt_request,
+    receipts_issue,
+    receipts_render_chunk,
+    receipts_stale,
+)
+from documents.services.registry import CODE_ALPHABET, CODE_LENGTH, new_code, normalize_code
+
+__all__ = [
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "PENDING_RETRY_AFTER",
+    "UNSUBSCRIBE_SALT",
+    "ChunkResult",
+    "account_overdue_debt",
+    "certificate_complete",
+    "certificate_generate",
+    "certificate_order",
+    "certificate_reject",
+    "certificate_take",
+    "new_code",
+    "normalize_code",
+    "paperless_set",
+    "paperless_unsubscribe",
+    "period_close_and_issue",
+    "receipt_mark_failed",
+    "receipt_render",
+    "receipt_request",
+    "receipts_issue",
+    "receipts_render_chunk",
+    "receipts_stale",
+    "unsubscribe_token",
+    "unsubscribe_url",
+]
