@@ -267,7 +267,10 @@ def period_close_and_issue(*, period, user=None) -> Period:
 
     with transaction.atomic():
         month = period.month if isinstance(period, Period) else P.month_start(period)
-        was_closed = Period.objects.filter(month=month, status=Period.Status.CLOSED).exists()
+        # The row lock makes «was it open?» and the close one step: of two
+        # concurrent closes only the one that closed it issues the receipts.
+        locked = Period.objects.select_for_update().filter(month=month).first()
+        was_closed = locked is not None and locked.is_closed
         per = period_close(period=month, user=user)
         if not was_closed:
             jobs.enqueue("documents.tasks.receipts_issue_task", period_id=per.pk)
