@@ -43,10 +43,22 @@ Choices (documented because the law leaves room):
   subtracted (Правила 354 п. 61);
 * a benefit is the category's percent of the service's amount (the largest
   one if several cover the service); rounded once per line;
-* penalties: see :mod:`billing.penalties`; the penalty line for debt period
+* penalties: see :mod:`billing.penalties`. The penalty line for debt period
   ``Q`` in period ``P`` is the penalty accrued on ``Q`` up to ``P``'s last day
-  minus the penalty already charged for ``Q`` in earlier periods (never
-  negative), so nothing is counted twice.
+  minus the penalty already charged for ``Q`` in earlier periods, so nothing
+  is counted twice. While ``Q`` is unpaid, what has accrued is provisional:
+  it is computed with the rate of ``P``'s last day (the calculation day) for
+  the whole delay, so when the key rate moves, the next line carries the
+  difference for every earlier day too — negative («Уменьшение пеней за …»)
+  when the rate fell or a back-dated payment shortened the delay. Once ``Q``
+  is paid, the next run posts the difference to the statutory penalty with
+  the rate of the payment day, and the lines for ``Q`` then add up to it
+  exactly; later runs post nothing for it;
+* a penalty the rules cannot compute (no key rate for the payment or
+  calculation day, a debt due before 01.01.2016) is not posted for that
+  account in this run: the report gets a warning naming the account and the
+  date, the account's charges are billed, the rest of the run goes on, and
+  the next run catches up once the rate is entered.
 """
 
 from __future__ import annotations
@@ -83,7 +95,7 @@ from billing.models import (
     Service,
     Tariff,
 )
-from billing.penalties import account_penalties, penalty_rules
+from billing.penalties import PenaltyRefused, PenaltyRules, account_penalties, penalty_rules
 from eirc import periods as P
 from eirc.errors import DomainError
 from eirc.models import Period
@@ -134,7 +146,7 @@ class Context:
     tariffs: dict[tuple[int, str], list[tuple[dt.date, dt.date | None, Decimal]]]
     categories: dict[int, tuple[str, Decimal, frozenset[int]]]
     rules: tuple
-    penalty_rules: object
+    penalty_rules: PenaltyRules
     run: BillingRun
 
     def tariff(self, service_id: int, zone: str) -> Decimal | None:
@@ -329,6 +341,9 @@ def bill_chunk(ctx: Context, ids: list[int]) -> dict:
     totals = defaultdict(lambda: ZERO)
     new_by_account = defaultdict(lambda: defaultdict(lambda: ZERO))
     label = P.period_label(ctx.month)
+    charged_by_account: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    for (aid, month), amount in data.penalty_charged.items():
+        charged_by_account[aid][month] = amount
     for acc in data.accounts:
         aid = acc["id"]
         recalcs = data.recalcs.get(aid, {})
@@ -390,24 +405,7 @@ def bill_chunk(ctx: Context, ids: list[int]) -> dict:
                 e = _entry(ctx, aid, K.RECALCULATION, r["amount"], sid, r["reason"], ch)
                 e.for_period_id = r["for_id"]
                 entries.append(e)
-        # penalties on earlier periods' unpaid debt
-        for month, (accrued, lines) in sorted(_penalties(ctx, data, aid).items()):
-            charged = data.penalty_charged.get((aid, month), ZERO)
-            amount = accrued - charged
-            if amount != 0:
-                # Negative when a back-dated payment (e.g. a bank registry
-                # line dated in an earlier period) lowered what had accrued:
-                # the excess charged before is taken back.
-                title = "Пени за" if amount > 0 else "Уменьшение пеней за"
-                e = _entry(ctx, aid, K.PENALTY, amount, None, f"{title} {P.period_label(month)}")
-                e.for_period_id = data.period_ids[month]
-                e.details = {
-                    "for_period": P.period_label(month),
-                    "accrued": str(accrued),
-                    "charged_before": str(charged),
-                    "parts": lines,
-                }
-                entries.append(e)
+        entries.extend(_penalty_entries(ctx, data, acc, charged_by_account.get(aid, {}), warnings))
     statements = []
     due = P.due_date(ctx.month, ctx.rules)
     for e in entries:
@@ -463,6 +461,43 @@ def _benefit_for(ctx: Context, benefit_cats, sid: int) -> tuple[Decimal | None, 
         if sid in services and (best is None or pct > best):
             best, name = pct, cat_name
     return best, name
+
+
+def _penalty_entries(
+    ctx: Context, data: ChunkData, acc: dict, charged_before: dict[dt.date, Decimal], warnings: list[str]
+) -> list[EntryRow]:
+    """The penalty lines of one account: per debt period, what has accrued by
+    the period's last day minus what earlier periods charged for it (a debt
+    period that no longer accrues anything gets its charges taken back).
+    A refused calculation posts nothing for the account and adds a warning."""
+    aid = acc["id"]
+    try:
+        accrued_by_period = _penalties(ctx, data, aid)
+    except PenaltyRefused as refused:
+        warnings.append(f"лицевой счёт {acc['number']}: пени не начислены — {refused.message}")
+        return []
+    out = []
+    for month in sorted(set(accrued_by_period) | {m for m, v in charged_before.items() if v}):
+        accrued, parts = accrued_by_period.get(month, (ZERO, []))
+        charged = charged_before.get(month, ZERO)
+        amount = accrued - charged
+        if amount == 0:
+            continue
+        # Negative when what has accrued is now lower than what was charged:
+        # the key rate of the calculation day fell, or a back-dated payment
+        # (e.g. a bank registry line dated in an earlier period) shortened
+        # the delay. The excess charged before is taken back.
+        title = "Пени за" if amount > 0 else "Уменьшение пеней за"
+        e = _entry(ctx, aid, K.PENALTY, amount, None, f"{title} {P.period_label(month)}")
+        e.for_period_id = data.period_ids[month]
+        e.details = {
+            "for_period": P.period_label(month),
+            "accrued": str(accrued),
+            "charged_before": str(charged),
+            "parts": parts,
+        }
+        out.append(e)
+    return out
 
 
 def _penalties(ctx: Context, data: ChunkData, aid: int) -> dict:

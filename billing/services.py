@@ -11,10 +11,11 @@ from billing.ledger import (
     statement_refresh,
     statements_check,
 )
-from billing.penalties import PenaltyResult, penalty_for, penalty_rules
+from billing.penalties import PenaltyRefused, PenaltyResult, penalty_for, penalty_rules
 
 __all__ = [
     "BillingReport",
+    "PenaltyRefused",
     "PenaltyResult",
     "billing_run",
     "ledger_post_correction",

@@ -7,8 +7,10 @@ shown ("1 234,56 ₽", the thousands separated by a no-break space).
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 KOPECK = Decimal("0.01")
 TARIFF_QUANT = Decimal("0.0001")
@@ -17,10 +19,16 @@ NBSP = "\xa0"
 ZERO = Decimal("0.00")
 
 
-def round_money(value: Decimal | int | str) -> Decimal:
-    """Round to kopecks, half up. Refuses floats: they are never money."""
+def round_money(value: Decimal | int | str | Fraction) -> Decimal:
+    """Round to kopecks, half up. Refuses floats: they are never money. A
+    ``Fraction`` (an exact quotient such as ``x / 130``) is rounded exactly, so
+    a true half kopeck is never lost to a truncated decimal expansion."""
     if isinstance(value, float):
         raise TypeError("money must not be a float")
+    if isinstance(value, Fraction):
+        kopecks = value * 100
+        rounded = math.floor(abs(kopecks) + Fraction(1, 2))
+        return from_kopecks(rounded if kopecks >= 0 else -rounded)
     return Decimal(value).quantize(KOPECK, rounding=ROUND_HALF_UP)
 
 
@@ -89,8 +97,6 @@ def split_proportionally(total: Decimal, weights: list[Decimal]) -> list[Decimal
     more; a zero weight gets 0.00. Raises ValueError for a negative total or
     weight, a total with fractions of a kopeck, or weights that sum to zero.
     """
-    from fractions import Fraction
-
     kopecks = to_kopecks(total)
     if kopecks < 0:
         raise ValueError("the total to split must not be negative")

@@ -10,8 +10,8 @@ the account's history: pages are paginated by period (12 a page), and rows
 are fetched with ``select_related`` / one query per kind of row.
 
 By responsibility: :mod:`.dashboard` (the debt and what to pay by when),
-:mod:`.history` (charges by period, benefits), :mod:`.explain` (one charge
-in plain Russian), :mod:`.chart_data` (the numbers of the charts).
+:mod:`.history` (charges by period with their penalty lines, benefits),
+:mod:`.explain` (one charge, one penalty line in plain Russian), :mod:`.chart_data` (the numbers of the charts).
 """
 
 from billing.selectors.chart_data import CHART_MONTHS, ChartData, chart_data
@@ -27,10 +27,11 @@ from billing.selectors.dashboard import (
     split_debt,
     term_rules,
 )
-from billing.selectors.explain import explain_charge, fmt_number, fmt_rate
+from billing.selectors.explain import explain_charge, explain_penalty, fmt_number, fmt_rate
 from billing.selectors.history import (
     PERIODS_PER_PAGE,
     ChargeDetail,
+    PenaltyExplained,
     PeriodCharges,
     benefits_for,
     benefits_in_force,
@@ -46,6 +47,7 @@ __all__ = [
     "ChargeDetail",
     "ChartData",
     "Dashboard",
+    "PenaltyExplained",
     "PenaltyStep",
     "PeriodCharges",
     "Portion",
@@ -56,6 +58,7 @@ __all__ = [
     "charges_history",
     "dashboard_for",
     "explain_charge",
+    "explain_penalty",
     "fmt_number",
     "fmt_rate",
     "reconcile_portions",

@@ -291,3 +291,67 @@ def explain_charge(charge: Charge, *, recalculations=()) -> list[str]:
 
     lines.append(f"Итого по услуге за {month}: {format_rub(charge.total)}.")
     return lines
+
+
+# --- the explanation of a penalty line --------------------------------------------------
+
+
+def _day(value) -> str:
+    try:
+        return f"{dt.date.fromisoformat(str(value)[:10]):%d.%m.%Y}"
+    except ValueError:
+        return ""
+
+
+def _penalty_part(part: dict) -> str:
+    """One delay: a debt (or the part of it paid on one day) and its penalty."""
+    amount, due = _dec(part.get("amount")), _day(part.get("due"))
+    paid_on, rate_day = _day(part.get("paid_on")), _day(part.get("rate_day"))
+    head = f"Долг {format_rub(amount)}" if amount is not None else "Долг"
+    if due:
+        head += f" со сроком оплаты {due}"
+    head += f", оплачен {paid_on}" if paid_on else (f", не оплачен на {rate_day}" if rate_day else "")
+    rate, key = _dec(part.get("rate")), _dec(part.get("key_rate"))
+    ranges = [r for r in part.get("ranges", []) or [] if isinstance(r, dict)]
+    if rate is None and ranges:
+        rate = _dec(ranges[0].get("rate"))
+    text = head
+    if rate is not None:
+        text += f": ставка {fmt_number(rate)} % на все дни просрочки"
+        if key is not None and rate_day:
+            day_word = "оплаты" if paid_on else "расчёта"
+            why = f"ключевая ставка на день {day_word} {rate_day} — {fmt_number(key)} %"
+            if key != rate:
+                why += f", не более {fmt_number(rate)} %"
+            text += f" ({why})"
+    days_300, days_130 = part.get("days_300"), part.get("days_130")
+    if days_300 is None:
+        days_300 = sum(int(r.get("days", 0)) for r in ranges if r.get("fraction") == "1/300")
+        days_130 = sum(int(r.get("days", 0)) for r in ranges if r.get("fraction") == "1/130")
+    counted = [f"{n} дн. × {f}" for n, f in ((days_300, "1/300"), (days_130, "1/130")) if n]
+    penalty = _dec(part.get("penalty"))
+    if penalty is None and ranges:
+        penalty = sum((_dec(r.get("amount")) or Decimal(0) for r in ranges), Decimal("0.00"))
+    if counted and penalty is not None:
+        text += "; " + " + ".join(counted) + f" = {format_rub(penalty)}"
+    return text + "."
+
+
+def explain_penalty(*, amount: Decimal, details: dict) -> list[str]:
+    """A penalty ledger line (``LedgerEntry`` of kind ``penalty``) in plain
+    Russian, one sentence a line, from the ``details`` the billing run stored:
+    what has accrued on the debt period by the calculation day, one line per
+    delay (its one rate and why, the days at 1/300 and 1/130, its penalty),
+    what earlier months charged, and so this month's ``amount``. The lines
+    add up: the delays' penalties sum to the accrued total, and accrued −
+    charged before = ``amount``. Pure; missing keys are left out."""
+    d = details if isinstance(details, dict) else {}
+    period = d.get("for_period") or ""
+    accrued, before = _dec(d.get("accrued")), _dec(d.get("charged_before"))
+    lines = [_penalty_part(p) for p in d.get("parts", []) or [] if isinstance(p, dict)]
+    sign = "+" if amount >= 0 else "−"
+    total = f"Пени за {period}" if period else "Пени"
+    if accrued is not None and before is not None:
+        total += f": всего {format_rub(accrued)}, начислено раньше {format_rub(before)}"
+    lines.append(f"{total}; в этом месяце {sign}{format_rub(abs(amount))}.")
+    return lines

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 
-from billing.models import Benefit, Charge, Recalculation, Statement
-from billing.selectors.explain import explain_charge
+from billing.models import Benefit, Charge, LedgerEntry, Recalculation, Statement
+from billing.selectors.explain import explain_charge, explain_penalty
 from eirc import periods
 from eirc.models import Period
 from eirc.money import ZERO
@@ -59,10 +59,20 @@ def benefits_for(*, account, today: dt.date | None = None) -> dict:
 
 
 @dataclass
+class PenaltyExplained:
+    """A penalty line of the period and its explanation (``explain_penalty``)."""
+
+    amount: Decimal
+    description: str
+    lines: list[str]
+
+
+@dataclass
 class PeriodCharges:
     period: Period
     charges: list
     statement: Statement | None
+    penalties: list[PenaltyExplained] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -85,7 +95,8 @@ def charges_history(*, account, page=1):
     """The account's charges by period, newest first, 12 periods a page.
 
     Returns ``(page_obj, [PeriodCharges])``; an out-of-range page number
-    gives the last page. Four queries (count, periods, charges, statements).
+    gives the last page. Each period carries its penalty lines explained.
+    Five queries (count, periods, charges, statements, penalty lines).
     """
     qs = Period.objects.filter(charges__account=account).distinct().order_by("-month")
     page_obj = Paginator(qs, PERIODS_PER_PAGE).get_page(page)
@@ -101,8 +112,20 @@ def charges_history(*, account, page=1):
     ):
         by_period[c.period_id].append(c)
     statements = {s.period_id: s for s in Statement.objects.filter(account=account, period_id__in=ids)}
+    penalties: dict[int, list[PenaltyExplained]] = defaultdict(list)
+    for period_id, amount, description, details in (
+        LedgerEntry.objects.filter(account=account, period_id__in=ids, kind=LedgerEntry.Kind.PENALTY)
+        .order_by("for_period__month", "id")
+        .values_list("period_id", "amount", "description", "details")
+    ):
+        penalties[period_id].append(
+            PenaltyExplained(
+                amount=amount, description=description, lines=explain_penalty(amount=amount, details=details)
+            )
+        )
     return page_obj, [
-        PeriodCharges(period=p, charges=by_period[p.pk], statement=statements.get(p.pk)) for p in period_list
+        PeriodCharges(period=p, charges=by_period[p.pk], statement=statements.get(p.pk), penalties=penalties[p.pk])
+        for p in period_list
     ]
 
 

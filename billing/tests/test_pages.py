@@ -241,3 +241,62 @@ def test_query_count_does_not_grow_with_the_length_of_the_history(client, reside
         counts[user.pk] = [_count(client, reverse(n)) for n in page_names]
         client.logout()
     assert counts[resident.pk] == counts[other_resident.pk]
+
+
+@pytest.mark.django_db
+def test_the_charges_page_explains_each_penalty_line_with_the_one_rate_of_the_delay(logged_in, account):
+    """71 229,15 ₽ for January 2021, due 10.02.2021, paid 17.03.2022: the
+    page explains March 2022's line by the payment day's rate, min(9,5 %, 20 %),
+    on every day, and its numbers add up to the line."""
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from billing.models import AccountService, LedgerEntry, Service
+    from billing.services import billing_run, ledger_post_payment
+    from eirc.tests.factories import PaymentFactory, TariffFactory
+
+    svc = ServiceFactory(method=Service.Method.FIXED, name="Содержание жилья")
+    TariffFactory(service=svc, rate=D("71229.15"), valid_from=dt.date(2020, 1, 1))
+    AccountService.objects.create(
+        account=account, service=svc, started_on=dt.date(2021, 1, 1), ended_on=dt.date(2021, 1, 31)
+    )
+    # a small charge every later month, so that every period is on the page
+    # (the payment goes to January 2021 first, the oldest debt)
+    small = ServiceFactory(method=Service.Method.FIXED, name="Вывоз мусора")
+    TariffFactory(service=small, rate=D("10.00"), valid_from=dt.date(2020, 1, 1))
+    AccountService.objects.create(account=account, service=small, started_on=dt.date(2021, 2, 1))
+    month = dt.date(2021, 1, 1)
+    while month <= dt.date(2022, 3, 1):
+        if month == dt.date(2022, 3, 1):
+            paid_at = timezone.make_aware(dt.datetime(2022, 3, 17, 12))
+            ledger_post_payment(
+                payment=PaymentFactory(account=account, amount=D("71229.15"), status="succeeded", paid_at=paid_at)
+            )
+        billing_run(period=month)
+        month = periods.add_months(month, 1)
+    january = LedgerEntry.objects.filter(account=account, kind="penalty", for_period__month=dt.date(2021, 1, 1))
+    march = january.get(period__month=dt.date(2022, 3, 1))
+    before = january.filter(period__month__lt=dt.date(2022, 3, 1))
+    charged_before = before.aggregate(s=Sum("amount"))["s"]
+    assert charged_before + march.amount == D("17489.50")
+    page = text(logged_in.get(reverse("billing:charges")))
+    assert "Как рассчитаны пени" in page
+    assert "Ставка одна на всю просрочку — ключевая ставка Банка России на день оплаты" in page
+    assert (
+        f"Долг 71{NBSP}229,15{NBSP}₽ со сроком оплаты 10.02.2021, оплачен 17.03.2022: ставка 9,5 % на все дни "
+        "просрочки (ключевая ставка на день оплаты 17.03.2022 — 20 %, не более 9,5 %); "
+        f"60 дн. × 1/300 + 310 дн. × 1/130 = 17{NBSP}489,50{NBSP}₽." in page
+    )
+
+    def rub(x):
+        return f"{x:,.2f}".replace(",", NBSP).replace(".", ",") + f"{NBSP}₽"
+
+    assert (
+        f"Пени за 01.2021: всего 17{NBSP}489,50{NBSP}₽, начислено раньше {rub(charged_before)}; "
+        f"в этом месяце +{rub(march.amount)}." in page
+    )
+    # February 2022, unpaid on its calculation day: the rate of 28.02.2022, capped
+    assert (
+        "не оплачен на 28.02.2022: ставка 9,5 % на все дни просрочки (ключевая ставка на день расчёта 28.02.2022 — 20 %, не более 9,5 %)"
+        in page
+    )

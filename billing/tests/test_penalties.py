@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.ledger import term_rules
-from billing.penalties import Credit, Debt, PenaltyRules, allocate, penalty_for, penalty_rules
+from billing.penalties import Credit, Debt, PenaltyRefused, PenaltyRules, allocate, penalty_for, penalty_rules
 from eirc.periods import due_date
 
 D = Decimal
@@ -57,16 +57,67 @@ def test_due_date_moves_from_the_10th_to_the_15th_for_march_2026_on():
     assert penalty_for(amount=D("1000"), due=due_date(mar, rules), on=on, rules=RULES).total == 0
 
 
-def test_the_cap_limits_the_rate_only_while_it_is_in_force():
+def test_the_cap_is_read_on_the_payment_day_and_rates_every_day_of_the_delay():
+    """One rate for the whole delay (ЖК РФ ст. 155 ч. 14, ПП РФ № 474/2382/329):
+    paid while the cap is in force, every day takes min(9.5 %, key rate),
+    days before the cap included; computed after the cap ends, every day
+    takes the key rate. (This test used to expect a split — 9.5 % on the days
+    before 01.01.2027 and 16 % after — which the decrees do not allow.)"""
     due = dt.date(2026, 9, 15)
-    res = penalty_for(amount=D("10000"), due=due, on=dt.date(2027, 2, 28), rules=RULES)
-    rates = [(ln.start, ln.rate) for ln in res.lines]
-    assert (dt.date(2026, 10, 16), D("9.50")) in rates
-    assert any(start >= dt.date(2027, 1, 1) and rate == D("16.00") for start, rate in rates)
+    paid_in_cap = penalty_for(
+        amount=D("10000"), due=due, on=dt.date(2027, 2, 28), paid_on=dt.date(2026, 12, 31), rules=RULES
+    )
+    assert {ln.rate for ln in paid_in_cap.lines} == {D("9.50")}
+    assert (paid_in_cap.key_rate, paid_in_cap.percent) == (D("16.00"), D("9.50"))
+    after_cap = penalty_for(amount=D("10000"), due=due, on=dt.date(2027, 2, 28), rules=RULES)
+    assert {ln.rate for ln in after_cap.lines} == {D("16.00")}
+    assert [(ln.start, ln.fraction) for ln in after_cap.lines] == [
+        (dt.date(2026, 10, 16), "1/300"),
+        (dt.date(2026, 12, 15), "1/130"),
+    ]
     uncapped = penalty_for(
         amount=D("10000"), due=due, on=dt.date(2027, 2, 28), rates=((dt.date(2025, 12, 22), D("16.00")),)
     )
-    assert uncapped.total > res.total
+    assert uncapped.total == after_cap.total
+
+
+def test_a_pre_2022_debt_paid_under_the_cap_takes_the_capped_rate_on_its_2021_days_too():
+    rules = PenaltyRules(rates=((dt.date(2021, 7, 26), D("6.50")), (dt.date(2022, 2, 28), D("20.00"))), caps=(CAP,))
+    res = penalty_for(amount=D("71229.15"), due=dt.date(2021, 2, 10), on=dt.date(2022, 3, 17), rules=rules)
+    assert [(ln.start, ln.days, ln.rate) for ln in res.lines] == [
+        (dt.date(2021, 3, 13), 60, D("9.50")),
+        (dt.date(2021, 5, 12), 310, D("9.50")),
+    ]
+    assert res.total == D("17489.50")  # rounded once: 1 353,35385 + 16 136,14205
+
+
+def test_no_rate_for_the_payment_day_is_refused_never_zero():
+    rules = PenaltyRules(rates=((dt.date(2020, 1, 1), D("6.25")),))
+    with pytest.raises(PenaltyRefused, match=r"на 01\.12\.2019") as refused:
+        penalty_for(amount=D("100"), due=dt.date(2019, 9, 10), on=dt.date(2019, 12, 1), rules=rules)
+    assert refused.value.code == "penalty_no_rate"
+    # nothing accrues within 30 days: no rate is needed
+    assert penalty_for(amount=D("100"), due=dt.date(2019, 11, 10), on=dt.date(2019, 12, 1), rules=rules).total == 0
+
+
+def test_a_debt_due_before_2016_is_refused_once_it_is_late():
+    rules = PenaltyRules(rates=((dt.date(2012, 9, 14), D("8.25")),))
+    with pytest.raises(PenaltyRefused, match=r"Срок оплаты 31\.12\.2015 — до 01\.01\.2016") as refused:
+        penalty_for(amount=D("100"), due=dt.date(2015, 12, 31), on=dt.date(2016, 1, 1), rules=rules)
+    assert refused.value.code == "penalty_old_rule"
+    assert penalty_for(amount=D("100"), due=dt.date(2015, 12, 31), on=dt.date(2015, 12, 31), rules=rules).total == 0
+    assert penalty_for(amount=D("100"), due=dt.date(2016, 1, 1), on=dt.date(2016, 2, 1), rules=rules).total > 0
+
+
+def test_the_lines_share_the_one_rounded_total_and_add_up_to_it():
+    # moratorium splits the 1/130 days in two lines; the total is rounded once
+    rules = PenaltyRules(
+        rates=((dt.date(2019, 1, 1), D("7.77")),), moratoria=((dt.date(2020, 4, 6), dt.date(2021, 1, 1)),)
+    )
+    res = penalty_for(amount=D("12345.67"), due=dt.date(2019, 11, 10), on=dt.date(2021, 3, 1), rules=rules)
+    assert [ln.fraction for ln in res.lines] == ["1/300", "1/130", "1/130"]
+    assert sum(ln.amount for ln in res.lines) == res.total
+    assert res.moratorium_days == 270
 
 
 @pytest.mark.django_db
