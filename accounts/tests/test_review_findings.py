@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import SecurityEvent
+from accounts.models import AccessToken, SecurityEvent
 from accounts.tests.conftest import CAPTCHA
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,23 @@ def test_a_nul_byte_in_the_login_name_gets_the_generic_answer(client, resident, 
         assert response.status_code == 200
         assert GENERIC in response.content.decode() or "ноль-байт" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_an_over_long_email_in_the_profile_is_a_form_error(client, resident, password):
+    client.force_login(resident)
+    response = client.post("/accounts/profile/email/", {"email": LONG_EMAIL, "password": password})
+    assert response.status_code == 200
+    assert "254" in response.content.decode()
+    assert not AccessToken.objects.filter(purpose=AccessToken.Purpose.EMAIL_CHANGE).exists()
+
+
+def test_an_over_long_email_in_registration_and_reset_is_a_form_error(client, resident):
+    for url in ("/accounts/register/", "/accounts/password-reset/"):
+        data = {"account_number": "1000000101", "amount": "1234,56", "email": LONG_EMAIL, **CAPTCHA}
+        response = client.post(url, data)
+        assert response.status_code == 200, url
+        assert "254" in response.content.decode()
+    assert not AccessToken.objects.exists()
 
 
 @pytest.fixture
