@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AccessToken, SecurityEvent
@@ -81,6 +82,67 @@ def test_an_over_long_email_in_registration_and_reset_is_a_form_error(client, re
         assert response.status_code == 200, url
         assert "254" in response.content.decode()
     assert not AccessToken.objects.exists()
+
+
+class _Recorder:
+    """SQL templates (without parameters) of what a request runs."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append(sql)
+        return execute(sql, params, many, context)
+
+
+def _reset_work(client, monkeypatch, number, email, ip):
+    from eirc import jobs
+
+    sent: list[str] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda name, /, **kwargs: sent.append(name))
+    recorder = _Recorder()
+    with connection.execute_wrapper(recorder):
+        response = client.post(
+            "/accounts/password-reset/", {"account_number": number, "email": email, **CAPTCHA}, REMOTE_ADDR=ip
+        )
+    # Session and savepoint bookkeeping aside, the statements that touch the
+    # project's tables tell the work done.
+    ours = [s for s in recorder.statements if "django_session" not in s and "SAVEPOINT" not in s]
+    return response, ours, sent
+
+
+def test_password_reset_does_the_same_work_for_every_outcome(client, resident, other_resident, monkeypatch):
+    outcomes = [
+        ("1000000101", "resident@example.ru", "192.0.2.1"),  # a matching pair
+        ("1000000101", "someone@example.ru", "192.0.2.2"),  # a known number, another email
+        ("1999999999", "resident@example.ru", "192.0.2.3"),  # an unknown number
+    ]
+    seen = [_reset_work(client, monkeypatch, *outcome) for outcome in outcomes]
+    responses = [r for r, _sql, _sent in seen]
+    assert {r.status_code for r in responses} == {302}
+    assert len({r["Location"] for r in responses}) == 1
+    statements = [sql for _r, sql, _sent in seen]
+    assert statements[0] == statements[1] == statements[2]
+    # The request itself issues no token: the same single task is queued for
+    # every outcome, and it alone decides (in the worker) whether to email.
+    assert not AccessToken.objects.exists()
+    assert [sent for _r, _sql, sent in seen] == [["accounts.tasks.password_reset_send"]] * 3
+
+
+def test_the_reset_task_emails_only_a_matching_pair(resident, other_resident):
+    from accounts.tasks import password_reset_send
+
+    password_reset_send(account_number="1000000101", email="someone@example.ru", ip="192.0.2.1")
+    password_reset_send(account_number="1999999999", email="resident@example.ru", ip="192.0.2.1")
+    assert AccessToken.objects.count() == 0
+    password_reset_send(account_number="1000000101", email="RESIDENT@example.ru", ip="192.0.2.1")
+    assert AccessToken.objects.filter(user=resident, purpose=AccessToken.Purpose.PASSWORD_RESET).count() == 1
+    outcomes = list(
+        SecurityEvent.objects.filter(kind=SecurityEvent.Kind.PASSWORD_RESET_REQUEST)
+        .order_by("pk")
+        .values_list("detail__outcome", flat=True)
+    )
+    assert outcomes == ["no_match", "no_match", "link_sent"]
 
 
 @pytest.fixture
