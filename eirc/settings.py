@@ -8,6 +8,7 @@ console email, sandbox payments. Production sets variables (see
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -266,7 +267,22 @@ YOOKASSA_WEBHOOK_NETWORKS = env.list(
         "2a02:5180::/32",
     ],
 )
+# The reverse proxies whose X-Forwarded-For is believed (accounts.security.client_ip,
+# the webhook's sender check). Behind nginx with none set, every client has
+# nginx's address: one address's failed logins would lock everybody out and
+# the per-address throttles would become one global counter. So with DEBUG
+# off it is required.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        _refuse(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network (e.g. 127.0.0.1 or 10.0.0.0/24).")
+if not DEBUG and not TRUSTED_PROXIES:
+    _refuse(
+        "TRUSTED_PROXIES is empty: with DEBUG off list the reverse proxy's addresses "
+        "(127.0.0.1 when nginx runs on this machine), or every client looks like the proxy."
+    )
 
 if not DEBUG and PAYMENT_PROVIDER.endswith("SandboxProvider") and not PAYMENT_SANDBOX_ALLOWED:
     _refuse(
