@@ -1,0 +1,87 @@
+"""Findings of the second security review (issue 12) on meters: the API
+reads its body within bounds and answers JSON even for an unknown address;
+a NUL in a path or in an imported line is an answer, never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from meters.models import Reading, Submission
+from meters.tests.conftest import at
+from meters.tokens import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def token(resident, account):
+    return api_token_create(user=resident, account=account, name="Умный дом")[1]
+
+
+def post_readings(client, token, data, key="k-1", content_type="application/json"):
+    return client.post(
+        "/api/v1/readings/",
+        data=data,
+        content_type=content_type,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 950 + "]" * 950, '{"readings": ' + "[" * 950 + "]" * 950 + "}", "{" + '"a":{' * 100 + "}" * 101],
+    ids=["array", "inside-readings", "100-levels"],
+)
+def test_a_deeply_nested_api_body_is_a_400_in_json(client, token, meter, body):
+    response = post_readings(client, token, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    assert not Submission.objects.exists()
+
+
+def test_an_api_body_over_64_kib_is_a_413_in_json(client, token, meter):
+    body = json.dumps({"readings": [{"meter_id": meter.pk, "value": "1" * 70_000}]})
+    response = post_readings(client, token, body)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_the_api_reads_no_body_without_a_valid_token(client, meter):
+    response = post_readings(client, "eirc_not-a-token", "[" * 950 + "]" * 950)
+    assert response.status_code == 401
+
+
+@time_machine.travel(at(2026, 4, 22), tick=False)
+@pytest.mark.parametrize(
+    "reading",
+    [
+        {"meter_id": 1e400, "value": "1"},
+        {"meter_id": 1, "zone": "sin\u0000gle", "value": "1"},
+        {"meter_id": 1, "value": 1e400},
+        {"meter_id": 1, "value": "\u0000"},
+    ],
+    ids=["infinite-meter-id", "nul-zone", "infinite-value", "nul-value"],
+)
+def test_odd_values_in_the_api_body_are_a_4xx(client, token, meter, history, reading):
+    body = json.dumps({"readings": [reading]}).replace("Infinity", "1e400")
+    response = post_readings(client, token, body)
+    assert 400 <= response.status_code < 500
+    assert "error" in response.json()
+    assert not Reading.objects.filter(source="api").exists()
+
+
+def test_a_nul_in_the_idempotency_key_is_a_400(client, token, meter):
+    body = json.dumps({"readings": [{"meter_id": meter.pk, "value": "1"}]})
+    assert post_readings(client, token, body, key="k\x00").status_code == 400
