@@ -85,3 +85,25 @@ def test_odd_values_in_the_api_body_are_a_4xx(client, token, meter, history, rea
 def test_a_nul_in_the_idempotency_key_is_a_400(client, token, meter):
     body = json.dumps({"readings": [{"meter_id": meter.pk, "value": "1"}]})
     assert post_readings(client, token, body, key="k\x00").status_code == 400
+
+
+def test_an_unknown_api_address_is_a_json_404(client, token):
+    for url in ("/api/v1/nothing/", "/api/v1/meters/99999999999999999999/", "/api/v2/"):
+        response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "not_found"
+    assert "text/html" in client.get("/no-such-page/")["Content-Type"]
+
+
+def test_a_nul_in_a_submission_code_is_a_404(client, resident, token):
+    client.force_login(resident)
+    for url in (
+        "/cabinet/readings/confirmation/AB%00CD/",
+        "/cabinet/readings/confirmation/AB%00CD/download/",
+        "/cabinet/readings/confirmation/%D0%AF/",
+    ):
+        assert client.get(url).status_code == 404, url
+    response = client.get("/api/v1/submissions/AB%00CD/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
