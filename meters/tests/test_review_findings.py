@@ -9,6 +9,7 @@ import json
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from meters.models import Reading, Submission
 from meters.tests.conftest import at
@@ -107,3 +108,26 @@ def test_a_nul_in_a_submission_code_is_a_404(client, resident, token):
     response = client.get("/api/v1/submissions/AB%00CD/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("{number}\x00;{serial};single;21.04.2026;156,2;1", "Лицевой счёт — 10 цифр"),
+        ("{number};CW\x00-0001;single;21.04.2026;156,2;1", "Заводской номер"),
+        ("{number};{serial};sin\x00gle;21.04.2026;156,2;1", "Зона"),
+        ("{number};{serial};single;01.01.0001;156,2;1", "Дата раньше"),
+    ],
+    ids=["nul-in-account", "nul-in-serial", "nul-in-zone", "year-one"],
+)
+@time_machine.travel(at(2026, 4, 28), tick=False)
+def test_a_bad_line_of_a_readings_import_is_reported_in_the_admin(
+    client, operator, account, meter, history, row, message
+):
+    client.force_login(operator)
+    lines = ["account;serial;zone;date;value;source_id", row.format(number=account.number, serial=meter.serial)]
+    upload = SimpleUploadedFile("r.csv", ("\n".join(lines) + "\n").encode())
+    page = client.post("/admin/meters/meter/import/", {"file": upload, "dry_run": ""})
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert not Reading.objects.filter(source="import").exists()

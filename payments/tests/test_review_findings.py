@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import SecurityEvent
-from payments.models import WebhookEvent
+from accounts.tests.test_review_findings import LONG_EMAIL
+from eirc.tests.factories import PersonalAccountFactory
+from payments.models import Payment, WebhookEvent
 from payments.tests.conftest import ALLOWED_IP
+from payments.tests.test_registry import HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +65,36 @@ def test_an_over_large_webhook_body_is_a_413(sandbox):
 def test_a_malformed_webhook_from_an_allowed_sender_is_a_400(sandbox, body):
     assert post_raw(body.encode("latin-1") if body.startswith("\xff") else body).status_code == 400
     assert WebhookEvent.objects.count() == 0
+
+
+def test_an_over_long_email_on_the_pay_page_is_a_form_error(client, resident, debt, sandbox):
+    client.force_login(resident)
+    response = client.post(
+        "/payments/pay/",
+        {"amount": "100,00", "email": LONG_EMAIL, "form_token": "6f1c1a36-2c11-4a49-9d8f-1d7c1b2b3c4d"},
+    )
+    assert response.status_code == 200
+    assert "254" in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("15.03.2026;10:15;TX-1;3000000001\x00;1500,00;", "лицевой счёт"),
+        ("15.03.2026;10:15;TX-\x001;3000000001;1500,00;", "номер операции"),
+        ("15.03.2026;10:15;TX-1;3000000001;1500,00;01.2147483648", "период"),
+        ("15.03.2026;10:15;TX-1;3000000001;12345678901234,00;", "сумма"),
+        ("15.03.2026;10:15;TX-1;3000000001;1500,00;13.2026", "период"),
+    ],
+    ids=["nul-in-account", "nul-in-transaction", "huge-period", "14-digit-amount", "month-13"],
+)
+def test_a_bad_registry_line_is_reported_in_the_admin_and_nothing_is_applied(client, accountant, line, message):
+    PersonalAccountFactory(number="3000000001")
+    client.force_login(accountant)
+    content = (HEADER + "15.03.2026;09:00;TX-0;3000000001;10,00;\n" + line + "\n").encode()
+    page = client.post("/admin/payments/registryimport/upload/", {"file": SimpleUploadedFile("r.csv", content)})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<td>3</td>" in text and message in text
+    assert not Payment.objects.exists()
