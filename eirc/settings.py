@@ -386,6 +386,10 @@ ACCOUNTS_THROTTLES = {
 REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)
 EMAIL_CHANGE_LINK_LIFETIME = timedelta(hours=24)
+# The e-receipt email's unsubscribe link (signed, no login): every monthly
+# receipt brings a fresh one, so 60 days cover a late reader and a missed
+# month; an older link says so and points to the cabinet.
+UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=60)
 CONSENT_TEXT_VERSION = env.str("CONSENT_TEXT_VERSION", default="2026-01")
 # Staff two-factor login (django-otp TOTP) for /admin/: on by default in
 # production, off in DEBUG so the demo admin login of `make run` works.
