@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.flatpages.models import FlatPage
+from django.contrib.sites.models import Site
 from django.utils import timezone
 
 from accounts.models import Consent
@@ -87,3 +89,34 @@ def _assert_harmless(html: str) -> None:
         "<meta",
     ):
         assert bad not in lowered, bad
+
+
+def test_a_flatpage_written_straight_to_the_database_is_sanitised_when_shown(client):
+    page = FlatPage.objects.create(url="/info/oplata/", title="Оплата", content=HOSTILE)
+    page.sites.add(Site.objects.get_current())
+    html = client.get("/info/oplata/").content.decode()
+    body = html[html.index("<h1>Оплата</h1>") : html.index("</article>")]
+    _assert_harmless(body)
+    assert "<h2>Оплата</h2>" in body and "<strong>важный</strong>" in body
+    assert 'href="https://sev-eirc.ru/pay"' in body and 'rel="noopener noreferrer"' in body
+
+
+def test_an_operator_saving_a_flatpage_stores_it_sanitised(client, operator):
+    client.force_login(operator)
+    site = Site.objects.get_current()
+    response = client.post(
+        "/admin/flatpages/flatpage/add/",
+        {"url": "/info/novosti/", "title": "Новости", "content": HOSTILE, "sites": [site.pk], "template_name": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stored = FlatPage.objects.get(url="/info/novosti/").content
+    _assert_harmless(stored)
+    assert "<strong>важный</strong>" in stored and "https://sev-eirc.ru/pay" in stored
+
+
+def test_the_admin_has_a_script_policy_too(client, operator):
+    client.force_login(operator)
+    policy = client.get("/admin/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
