@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from meters.models import Reading, Submission
 from meters.tests.conftest import at
+from meters.tests.test_api import validate
 from meters.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,7 @@ def post_readings(client, token, data, key="k-1", content_type="application/json
 def test_a_deeply_nested_api_body_is_a_400_in_json(client, token, meter, body):
     response = post_readings(client, token, body)
     assert response.status_code == 400
+    validate(response, "Error")
     assert response.json()["error"]["code"] == "bad_request"
     assert not Submission.objects.exists()
 
@@ -56,6 +58,7 @@ def test_an_api_body_over_64_kib_is_a_413_in_json(client, token, meter):
     body = json.dumps({"readings": [{"meter_id": meter.pk, "value": "1" * 70_000}]})
     response = post_readings(client, token, body)
     assert response.status_code == 413
+    validate(response, "Error")
     assert response.json()["error"]["code"] == "too_large"
 
 
@@ -93,6 +96,7 @@ def test_an_unknown_api_address_is_a_json_404(client, token):
         response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 404, url
         assert response["Content-Type"] == "application/json"
+        validate(response, "Error")
         assert response.json()["error"]["code"] == "not_found"
     assert "text/html" in client.get("/no-such-page/")["Content-Type"]
 

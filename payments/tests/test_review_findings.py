@@ -98,3 +98,10 @@ def test_a_bad_registry_line_is_reported_in_the_admin_and_nothing_is_applied(cli
     text = page.content.decode()
     assert "<td>3</td>" in text and message in text
     assert not Payment.objects.exists()
+
+
+def test_a_nul_in_a_sandbox_payment_id_is_a_404(client, resident, sandbox):
+    """Found by the fuzz: the id reached a PostgreSQL query."""
+    client.force_login(resident)
+    assert client.get("/payments/sandbox/sb%00x/").status_code == 404
+    assert client.post("/payments/sandbox/sb%00x/", {"decision": "pay"}).status_code == 404
