@@ -46,7 +46,7 @@ run: venv
 # Production variables for the deploy check: nothing here is a real secret.
 PROD_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=lk.sev-eirc.ru SITE_URL=https://lk.sev-eirc.ru \
-	PAYMENT_PROVIDER=payments.providers.yookassa.YooKassaProvider \
+	PAYMENT_PROVIDER=payments.providers.yookassa.YooKassaProvider TRUSTED_PROXIES=127.0.0.1 \
 	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST)
 
 check-services: venv-dev

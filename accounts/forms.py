@@ -16,6 +16,21 @@ account_number_field = forms.CharField(
 )
 
 
+# The email columns (User.email, AccessToken.email, Payment.email) hold 254
+# characters, the longest address SMTP carries (RFC 5321); Django's
+# EmailValidator alone lets a 320-character one through.
+EMAIL_MAX_LENGTH = 254
+
+
+def email_field(label=None, **kwargs) -> forms.EmailField:
+    return forms.EmailField(
+        label=label or _("Электронная почта"),
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        **kwargs,
+    )
+
+
 class CaptchaMixin(forms.Form):
     captcha = CaptchaField(label=_("Символы с картинки"))
 
@@ -75,13 +90,13 @@ def amount_field():
 class RegistrationForm(forms.Form):
     account_number = account_number_field
     amount = amount_field()
-    email = forms.EmailField(label=_("Электронная почта"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = email_field()
     captcha = CaptchaField(label=_("Символы с картинки"))
 
 
 class PasswordResetRequestForm(forms.Form):
     account_number = account_number_field
-    email = forms.EmailField(label=_("Электронная почта"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = email_field()
     captcha = CaptchaField(label=_("Символы с картинки"))
 
 
@@ -118,7 +133,7 @@ class PasswordChangeForm(SetPasswordForm):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label=_("Новый адрес"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = email_field(_("Новый адрес"))
     password = forms.CharField(
         label=_("Текущий пароль"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )

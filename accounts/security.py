@@ -7,6 +7,7 @@ and account numbers only — never a password, a token or a full link.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 
@@ -40,6 +41,14 @@ def _quote(value) -> str:
     return text
 
 
+def _storable(value):
+    """A string as PostgreSQL can store it: a NUL (refused in text and in
+    jsonb) is written as «\\x00», like the log line does."""
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "\\x00")
+    return value
+
+
 def record(
     kind: str,
     *,
@@ -50,12 +59,13 @@ def record(
     **detail,
 ) -> SecurityEvent:
     """Store and log one security event (who, what, when, from where)."""
-    detail = {k: v for k, v in detail.items() if k not in _FORBIDDEN and v is not None}
+    detail = {k: _storable(v) for k, v in detail.items() if k not in _FORBIDDEN and v is not None}
+    account_number = _storable(account_number or "")
     event = SecurityEvent.objects.create(
         kind=kind,
         user=user if user is not None and getattr(user, "pk", None) else None,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        account_number=(account_number or "")[:32],
+        account_number=account_number[:32],
         ip_address=ip or None,
         detail=detail,
     )
@@ -100,14 +110,39 @@ def client_ip(request) -> str | None:
     return remote
 
 
-def normalise_login(ident: str | None) -> str:
-    return (ident or "").strip().lower()
+USER_KEY_PREFIX = "user:"
 
 
 def axes_username(request, credentials) -> str:
-    """What django-axes counts failures against: the typed login, normalised
-    (so «Mail@X.ru» and «mail@x.ru » are one identifier)."""
+    """What django-axes counts failures against (DOMAIN: per account).
+
+    The login the typed name resolves to (``user:<id>``), so the account
+    number, the email and every spelling of them share one counter; a name
+    that resolves to no login is counted by a hash of its folded form, so its
+    spellings share one counter too (the same lockout whether or not the
+    account exists) and a password typed into the login box is never stored.
+    Resolved once per request (axes asks several times)."""
+    from accounts.backends import fold_login, resolve_login
+
     ident = (credentials or {}).get("username")
     if ident is None and request is not None:
         ident = request.POST.get("username")
-    return normalise_login(ident)
+    ident = ident if isinstance(ident, str) else ""
+    memo = getattr(request, "_eirc_login_keys", None) if request is not None else None
+    if memo is not None and ident in memo:
+        return memo[ident]
+    user = resolve_login(ident)
+    if user is not None:
+        key = f"{USER_KEY_PREFIX}{user.pk}"
+    else:
+        folded = fold_login(ident)
+        key = "login:" + hashlib.sha256(folded.encode("utf-8", "replace")).hexdigest()[:32] if folded else ""
+    if request is not None:
+        if memo is None:
+            memo = {}
+            try:
+                request._eirc_login_keys = memo
+            except AttributeError:  # not a request object we may annotate
+                return key
+        memo[ident] = key
+    return key

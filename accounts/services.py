@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import security, throttle
 from accounts.models import AccessToken, AccountLink, Consent, LoginSession, PersonalAccount, SecurityEvent
 from accounts.selectors import recent_bill_amounts
-from eirc import mail
+from eirc import jobs, mail
 from eirc.errors import DomainError
 
 User = get_user_model()
@@ -224,15 +224,26 @@ def registration_confirm(*, raw: str, password: str | None, ip: str | None):
 
 
 def password_reset_request(*, account_number: str, email: str, ip: str | None) -> None:
-    """When the number and the email match a login, email it a reset link
-    (1 h, single use). The caller answers the same either way; an unknown
-    account gets no email. Raises DomainError ``throttled`` only."""
+    """Accept a reset request: count it against the number and the address,
+    and queue :func:`password_reset_send`, which emails a link when the
+    number and the email match a login. The request does the same work
+    whatever the outcome (DOMAIN: same message, status and timing whether or
+    not an account exists): it never looks the account up. Raises
+    DomainError ``throttled`` only."""
     number = (account_number or "").strip()
     if throttle.is_limited("reset_number", number) or throttle.is_limited("reset_ip", ip):
         security.record(Kind.PASSWORD_RESET_REQUEST, account_number=number, ip=ip, outcome="throttled")
         raise DomainError(_(THROTTLED_ERROR), code="throttled")
     throttle.hit("reset_number", number)
     throttle.hit("reset_ip", ip)
+    jobs.enqueue("accounts.tasks.password_reset_send", account_number=number, email=(email or "").strip(), ip=ip)
+
+
+def password_reset_send(*, account_number: str, email: str, ip: str | None) -> bool:
+    """When the number and the email match an active login, email it a reset
+    link (1 h, single use); an unknown account gets no email. Records the
+    outcome. Returns whether a link was sent. Runs in the worker."""
+    number = (account_number or "").strip()
     link = (
         AccountLink.objects.select_related("user")
         .filter(account__number=number, user__email__iexact=(email or "").strip(), user__is_active=True)
@@ -240,10 +251,11 @@ def password_reset_request(*, account_number: str, email: str, ip: str | None) -
     )
     if link is None:
         security.record(Kind.PASSWORD_RESET_REQUEST, account_number=number, ip=ip, outcome="no_match")
-        return
+        return False
     with transaction.atomic():
         _send_reset_link(user=link.user)
         security.record(Kind.PASSWORD_RESET_REQUEST, user=link.user, account_number=number, ip=ip, outcome="link_sent")
+    return True
 
 
 def _send_reset_link(*, user) -> None:

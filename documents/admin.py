@@ -6,6 +6,9 @@ public URL, so the admin shows their names, never a link."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.flatpages import admin as flatpage_admin
+from django.contrib.flatpages import forms as flatpage_forms
+from django.contrib.flatpages.models import FlatPage
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,7 @@ from billing.admin_actions import run_periods
 from documents.models import CertificateRequest, IssuedDocument, Office, Receipt
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, account_number
 from eirc.errors import DomainError
+from eirc.html import clean_html
 from eirc.models import Period
 from eirc.periods import period_label
 
@@ -178,3 +182,31 @@ class PeriodAdmin(admin.ModelAdmin):
     @admin.display(description=_("месяц"), ordering="month")
     def month_label(self, obj):
         return str(obj)
+
+
+# --- reference articles (flatpages) ---------------------------------------------
+# Operators write articles as HTML; what is saved is sanitised (eirc.html), so
+# the stored page is exactly what residents see (the template cleans again).
+
+
+class FlatPageForm(flatpage_forms.FlatpageForm):
+    def clean_content(self):
+        return clean_html(self.cleaned_data.get("content"))
+
+
+class FlatPageAdmin(flatpage_admin.FlatPageAdmin):
+    form = FlatPageForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "content":
+            field.help_text = _(
+                "HTML: заголовки, абзацы, списки, таблицы, выделение, картинки и ссылки (http, https, mailto, tel). "
+                "Скрипты, стили, формы, фреймы и обработчики событий удаляются при сохранении."
+            )
+        return field
+
+
+if admin.site.is_registered(FlatPage):
+    admin.site.unregister(FlatPage)
+admin.site.register(FlatPage, FlatPageAdmin)

@@ -164,7 +164,9 @@ def receipt_period_for(*, account, year: int, month: int):
 
     try:
         period = Period.objects.get(month=dt.date(year, month, 1), status="closed")
-    except (Period.DoesNotExist, ValueError):
+    except (Period.DoesNotExist, ValueError, OverflowError):
+        # A month that cannot exist («2147483648-1» is an OverflowError, not
+        # a ValueError) is no receipt either.
         raise Http404 from None
     if not Statement.objects.filter(account=account, period=period).exists():
         raise Http404

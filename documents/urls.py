@@ -32,6 +32,6 @@ urlpatterns = [
     # Public: authenticity check, the e-receipt unsubscribe link, staff list.
     path("documents/verify/", views_verify.verify, name="verify_form"),
     path("documents/verify/<str:code>/", views_verify.verify, name="verify"),
-    path("documents/unsubscribe/<str:token>/", views_receipts.unsubscribe, name="unsubscribe"),
+    path("documents/unsubscribe/<key:token>/", views_receipts.unsubscribe, name="unsubscribe"),
     path("documents/paperless/", admin.site.admin_view(views_receipts.paperless_list), name="paperless_list"),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_required
+from accounts.security import client_ip
 from documents import renderers, selectors, services
 from documents.receipt_data import receipt_data
 from eirc.errors import DomainError
@@ -19,7 +20,8 @@ PENDING_REFRESH_SECONDS = 3
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    # Behind nginx REMOTE_ADDR is the proxy: the consent records the client.
+    return client_ip(request)
 
 
 def private_file_response(field, filename: str) -> FileResponse:
@@ -94,19 +96,18 @@ def paperless(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
-    """The email's link: works without logging in; a tampered token is refused."""
+    """The email's link: works without logging in; a tampered or expired
+    token is refused (``settings.UNSUBSCRIBE_LINK_LIFETIME``)."""
     if request.method == "POST":
         try:
             services.paperless_unsubscribe(token=token, ip_address=_client_ip(request))
         except DomainError as exc:
             return render(request, "documents/unsubscribe.html", {"error": exc.message}, status=400)
         return render(request, "documents/unsubscribe.html", {"done": True})
-    from django.core import signing
-
     try:
-        signing.loads(token, salt=services.UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return render(request, "documents/unsubscribe.html", {"error": "Ссылка недействительна."}, status=400)
+        services.unsubscribe_check(token)
+    except DomainError as exc:
+        return render(request, "documents/unsubscribe.html", {"error": exc.message}, status=400)
     return render(request, "documents/unsubscribe.html", {"token": token})
 
 

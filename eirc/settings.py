@@ -8,6 +8,7 @@ console email, sandbox payments. Production sets variables (see
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -103,6 +104,7 @@ SITE_ID = 1
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "eirc.middleware.SecurityHeadersMiddleware",
+    "eirc.middleware.RefuseNulHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -266,7 +268,22 @@ YOOKASSA_WEBHOOK_NETWORKS = env.list(
         "2a02:5180::/32",
     ],
 )
+# The reverse proxies whose X-Forwarded-For is believed (accounts.security.client_ip,
+# the webhook's sender check). Behind nginx with none set, every client has
+# nginx's address: one address's failed logins would lock everybody out and
+# the per-address throttles would become one global counter. So with DEBUG
+# off it is required.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        _refuse(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network (e.g. 127.0.0.1 or 10.0.0.0/24).")
+if not DEBUG and not TRUSTED_PROXIES:
+    _refuse(
+        "TRUSTED_PROXIES is empty: with DEBUG off list the reverse proxy's addresses "
+        "(127.0.0.1 when nginx runs on this machine), or every client looks like the proxy."
+    )
 
 if not DEBUG and PAYMENT_PROVIDER.endswith("SandboxProvider") and not PAYMENT_SANDBOX_ALLOWED:
     _refuse(
@@ -370,6 +387,10 @@ ACCOUNTS_THROTTLES = {
 REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)
 EMAIL_CHANGE_LINK_LIFETIME = timedelta(hours=24)
+# The e-receipt email's unsubscribe link (signed, no login): every monthly
+# receipt brings a fresh one, so 60 days cover a late reader and a missed
+# month; an older link says so and points to the cabinet.
+UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=60)
 CONSENT_TEXT_VERSION = env.str("CONSENT_TEXT_VERSION", default="2026-01")
 # Staff two-factor login (django-otp TOTP) for /admin/: on by default in
 # production, off in DEBUG so the demo admin login of `make run` works.

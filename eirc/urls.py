@@ -19,3 +19,8 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("documents.urls")),
 ]
+
+handler400 = "eirc.errorviews.bad_request"
+handler403 = "eirc.errorviews.permission_denied"
+handler404 = "eirc.errorviews.page_not_found"
+handler500 = "eirc.errorviews.server_error"

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import ApiToken
+from eirc import jsonbody
 from eirc.errors import DomainError
 from eirc.periods import today as local_today
 from meters import selectors
@@ -30,6 +31,14 @@ from meters.tokens import api_token_authenticate
 from meters.window import window_for
 
 KEY_MAX = 64
+# A request body: a few readings are a few hundred bytes.
+BODY_MAX = 64 * 1024
+BODY_ERRORS = {
+    "too_large": ("too_large", f"Тело запроса больше {BODY_MAX // 1024} КБ."),
+    "too_deep": ("bad_request", "Тело запроса вложено слишком глубоко."),
+    "nul": ("bad_request", "Тело запроса содержит нулевой символ."),
+    "malformed": ("bad_request", "Тело запроса — JSON в кодировке UTF-8."),
+}
 
 
 def _error(status: int, code: str, message: str, fields: dict | None = None, headers: dict | None = None):
@@ -197,10 +206,13 @@ def readings_submit(request):
     """Submit readings. ``Idempotency-Key`` (required, ≤ 64 characters): the
     same key returns the first confirmation (200, ``replayed: true``)."""
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > KEY_MAX:
-        return _error(400, "idempotency_key", f"Нужен заголовок Idempotency-Key (1–{KEY_MAX} символов).")
+    if not key or len(key) > KEY_MAX or not (key.isascii() and key.isprintable()):
+        return _error(400, "idempotency_key", f"Нужен заголовок Idempotency-Key (1–{KEY_MAX} печатных символов ASCII).")
     try:
-        body = json.loads(request.body or b"{}")
+        body = jsonbody.parse(request, max_bytes=BODY_MAX, empty={})
+    except jsonbody.BadBody as exc:
+        return _error(exc.status, BODY_ERRORS[exc.code][0], BODY_ERRORS[exc.code][1])
+    try:
         readings = body["readings"]
         if not isinstance(readings, list) or not readings:
             raise ValueError
@@ -211,7 +223,7 @@ def readings_submit(request):
                 raise ValueError
             values[(meter_id, zone)] = value if isinstance(value, str) else json.dumps(value)
         confirm = bool(body.get("confirm_jump", False))
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         return _error(
             400, "bad_request", 'Тело запроса: {"readings": [{"meter_id": 1, "zone": "single", "value": "123,4"}]}.'
         )

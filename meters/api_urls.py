@@ -10,5 +10,5 @@ urlpatterns = [
     path("meters/", api.meters_list, name="meters"),
     path("meters/<int:meter_id>/", api.meter_detail, name="meter"),
     path("readings/", api.readings_submit, name="readings"),
-    path("submissions/<str:code>/", api.submission_detail, name="submission"),
+    path("submissions/<key:code>/", api.submission_detail, name="submission"),
 ]

@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -78,6 +79,23 @@ def _parse_date(text: str) -> dt.date:
     raise DomainError("Дата — ДД.ММ.ГГГГ или ГГГГ-ММ-ДД.", code="date")
 
 
+# What the columns can hold (and what PostgreSQL accepts: never a NUL).
+ACCOUNT_RE = re.compile(r"[0-9]{10}")
+SERIAL_MAX = 40
+EARLIEST = dt.date(2000, 1, 1)
+
+
+def _check_text(*, account: str, serial: str, zone: str) -> None:
+    if not ACCOUNT_RE.fullmatch(account):
+        raise DomainError("Лицевой счёт — 10 цифр.", code="account")
+    if not serial or len(serial) > SERIAL_MAX or not serial.isprintable():
+        raise DomainError(
+            f"Заводской номер счётчика — до {SERIAL_MAX} печатных символов, без управляющих.", code="serial"
+        )
+    if len(zone) > 10 or not zone.isprintable():
+        raise DomainError("Зона — single, day или night.", code="zone")
+
+
 def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -111,9 +129,12 @@ def import_readings(
                             raise DomainError(f"В строке должно быть {len(HEADER)} полей через «;».", code="columns")
                         account, serial, zone, date_text, value, _source_id = (c.strip() for c in row)
                         zone = zone or "single"
+                        _check_text(account=account, serial=serial, zone=zone)
                         taken_on = _parse_date(date_text)
                         if taken_on > today:
                             raise DomainError("Дата в будущем.", code="date")
+                        if taken_on < EARLIEST:
+                            raise DomainError(f"Дата раньше {EARLIEST:%d.%m.%Y}.", code="date")
                         meter = (
                             Meter.objects.select_for_update(of=("self",))
                             .select_related("service")

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import email_field
+
 
 class PayForm(forms.Form):
     amount = forms.CharField(
@@ -9,5 +11,5 @@ class PayForm(forms.Form):
         help_text=_("С копейками, например 1234,56"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    email = forms.EmailField(label=_("Электронная почта для чека"), required=True)
+    email = email_field(_("Электронная почта для чека"))
     form_token = forms.UUIDField(widget=forms.HiddenInput)

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -28,6 +29,12 @@ from eirc.periods import TZ
 from payments.models import Payment, RegistryImport
 
 HEADER = ["date", "time", "transaction_id", "account", "amount", "period"]
+# What the columns can hold: an account number is 10 ASCII digits, an
+# amount fits DecimalField(max_digits=12), a period is MM.YYYY with a
+# four-digit year (int("2147483648") as a year was an OverflowError).
+ACCOUNT_RE = re.compile(r"[0-9]{10}")
+PERIOD_RE = re.compile(r"(?P<month>[0-9]{1,2})\.(?P<year>[0-9]{4})")
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 @dataclass
@@ -74,23 +81,31 @@ def _parse_line(no: int, row: dict, accounts: dict[str, int]) -> RegistryLine:
     txn = (row.get("transaction_id") or "").strip()
     if not txn or len(txn) > 64:
         raise ValueError(_("нет номера операции банка (или он длиннее 64 символов)"))
+    if not txn.isprintable():
+        raise ValueError(_("номер операции банка содержит недопустимые символы"))
     number = (row.get("account") or "").strip()
+    if not ACCOUNT_RE.fullmatch(number):
+        raise ValueError(_("лицевой счёт — 10 цифр"))
     if number not in accounts:
-        raise ValueError(_("лицевой счёт %(n)s не найден") % {"n": number or "—"})
+        raise ValueError(_("лицевой счёт %(n)s не найден") % {"n": number})
     try:
         amount = parse_amount_with_kopecks(row.get("amount") or "")
     except ValueError:
         raise ValueError(_("сумма должна быть с копейками, например 1234,56")) from None
     if amount <= 0:
         raise ValueError(_("сумма должна быть больше нуля"))
+    if amount > MAX_AMOUNT:
+        raise ValueError(_("сумма больше 9 999 999 999,99 — такой платёж не принимается"))
     period = None
     period_text = (row.get("period") or "").strip()
     if period_text:
+        match = PERIOD_RE.fullmatch(period_text)
+        if not match:
+            raise ValueError(_("период должен быть в виде ММ.ГГГГ"))
         try:
-            mm, yyyy = period_text.split(".")
-            period = dt.date(int(yyyy), int(mm), 1)
+            period = dt.date(int(match["year"]), int(match["month"]), 1)
         except ValueError:
-            raise ValueError(_("период должен быть в виде ММ.ГГГГ")) from None
+            raise ValueError(_("период должен быть в виде ММ.ГГГГ (месяц от 01 до 12)")) from None
     paid_at = dt.datetime.combine(day, moment, tzinfo=TZ)
     return RegistryLine(no, paid_at, txn, number, amount, period)
 
@@ -107,7 +122,8 @@ def registry_parse(content: bytes, filename: str) -> tuple[RegistryReport, list[
         report.errors.append((1, _("первая строка должна быть: %(h)s") % {"h": ";".join(HEADER)}))
         return report, []
     rows = list(reader)
-    numbers = {(r.get("account") or "").strip() for r in rows}
+    numbers = {(r.get("account") or "").strip() for r in rows if isinstance(r.get("account"), str)}
+    numbers = {n for n in numbers if ACCOUNT_RE.fullmatch(n)}
     accounts = dict(PersonalAccount.objects.filter(number__in=numbers).values_list("number", "id"))
     lines, seen = [], set()
     for no, row in enumerate(rows, start=2):
@@ -152,7 +168,7 @@ def registry_import(
         return report
     with transaction.atomic():
         registry = RegistryImport.objects.create(
-            filename=filename[:250],
+            filename="".join(c for c in filename if c.isprintable())[:250],
             checksum=report.checksum,
             rows=report.rows,
             total=report.total,

@@ -276,6 +276,23 @@ def address_allowed(addr: str) -> bool:
     return any(ip in net for net in _networks(settings.YOOKASSA_WEBHOOK_NETWORKS))
 
 
+def webhook_sender(*, remote_addr: str, forwarded_for: str) -> str | None:
+    """The notification's sender when it is on the allow-list, else None
+    (a security event is logged). Checked before the body is even read."""
+    addr = client_address(remote_addr=remote_addr, forwarded_for=forwarded_for)
+    if not address_allowed(addr):
+        _security_event(
+            SecurityEvent.Kind.WEBHOOK_REJECTED, ip=_ip_or_none(addr), reason="address not allowed", peer=remote_addr
+        )
+        return None
+    return addr
+
+
+def webhook_body_rejected(*, addr: str, reason: str) -> None:
+    """Log an allow-listed sender's body that was refused unread or unparsed."""
+    _security_event(SecurityEvent.Kind.WEBHOOK_REJECTED, ip=_ip_or_none(addr), reason=reason)
+
+
 def webhook_receive(*, provider_name: str, remote_addr: str, forwarded_for: str, body) -> WebhookEvent | None:
     """Store a gateway notification once and schedule its verification.
 
@@ -283,16 +300,13 @@ def webhook_receive(*, provider_name: str, remote_addr: str, forwarded_for: str,
     allow-list or the body is malformed; nothing else happens then. A
     repeated notification is stored once; it re-schedules the check only
     while the first has not been processed."""
-    addr = client_address(remote_addr=remote_addr, forwarded_for=forwarded_for)
-    if not address_allowed(addr):
-        _security_event(
-            SecurityEvent.Kind.WEBHOOK_REJECTED, ip=_ip_or_none(addr), reason="address not allowed", peer=remote_addr
-        )
+    addr = webhook_sender(remote_addr=remote_addr, forwarded_for=forwarded_for)
+    if addr is None:
         return None
     try:
         event_name, object_id = get_provider().notification_object(body)
     except ValueError:
-        _security_event(SecurityEvent.Kind.WEBHOOK_REJECTED, ip=_ip_or_none(addr), reason="malformed body")
+        webhook_body_rejected(addr=addr, reason="malformed body")
         return None
     with transaction.atomic():
         event, created = WebhookEvent.objects.get_or_create(

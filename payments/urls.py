@@ -11,6 +11,6 @@ urlpatterns = [
     path("payments/pay/", views.pay, name="pay"),
     path("payments/<uuid:payment_id>/", views.payment_return, name="return"),
     path("payments/<uuid:payment_id>/status/", views.payment_status, name="status"),
-    path("payments/sandbox/<str:provider_payment_id>/", views.sandbox, name="sandbox"),
+    path("payments/sandbox/<key:provider_payment_id>/", views.sandbox, name="sandbox"),
     path("payments/yookassa/webhook/", views.yookassa_webhook, name="yookassa_webhook"),
 ]

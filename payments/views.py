@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_required
+from eirc import jsonbody
 from eirc.errors import DomainError
 from payments import selectors, services
 from payments.forms import PayForm
@@ -115,19 +115,28 @@ def sandbox(request, provider_payment_id):
     return render(request, "payments/sandbox.html", {"payment": payment})
 
 
+# A YooKassa notification is a couple of kilobytes; nginx caps the body too.
+WEBHOOK_MAX_BYTES = 64 * 1024
+
+
 @csrf_exempt
 @require_POST
 def yookassa_webhook(request):
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    event = services.webhook_receive(
-        provider_name="yookassa",
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
-        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
-        body=body if isinstance(body, dict) else {},
-    )
-    if event is None:
+    """The sender is checked before the body is read; the body is read
+    within bounds (size, nesting, NUL): 403, 413 or 400, never a 500."""
+    peer = {
+        "remote_addr": request.META.get("REMOTE_ADDR", ""),
+        "forwarded_for": request.META.get("HTTP_X_FORWARDED_FOR", ""),
+    }
+    addr = services.webhook_sender(**peer)
+    if addr is None:
         return HttpResponse(status=403)
+    try:
+        body = jsonbody.parse(request, max_bytes=WEBHOOK_MAX_BYTES)
+    except jsonbody.BadBody as exc:
+        services.webhook_body_rejected(addr=addr, reason=f"body {exc.code}")
+        return HttpResponse(status=exc.status)
+    event = services.webhook_receive(provider_name="yookassa", body=body if isinstance(body, dict) else {}, **peer)
+    if event is None:
+        return HttpResponse(status=400)
     return JsonResponse({"status": "accepted"})

@@ -4,6 +4,7 @@ read-only ledger, and every registered page answering for a superuser."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import types
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -434,20 +435,38 @@ def test_accountant_cannot_change_or_delete_what_services_write(client, accounta
 # --- Every page answers ------------------------------------------------------------
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+INLINE_ATTRIBUTE = re.compile(r"<[a-z][^>]*\s(?:on[a-z]+|style)\s*=", re.IGNORECASE)
+
+
+def runs_under_csp(response) -> bool:
+    """The page works under the site's policy (script-src and style-src
+    'self'): no inline script, no event-handler or style attribute."""
+    html = response.content.decode()
+    return not INLINE_SCRIPT.search(html) and not INLINE_ATTRIBUTE.search(html) and "javascript:" not in html
+
+
 def test_every_registered_admin_page_answers_for_a_superuser(client, superuser, populated):
     client.force_login(superuser)
-    request = client.get(reverse("admin:index")).wsgi_request
+    index = client.get(reverse("admin:index"))
+    request = index.wsgi_request
+    assert runs_under_csp(index)
     for model, model_admin in admin.site._registry.items():
         response = client.get(changelist(model))
         assert response.status_code == 200, model
+        assert runs_under_csp(response), model
         response = client.get(changelist(model), {"q": "1000000555"}) if model_admin.search_fields else response
         assert response.status_code == 200, model
         obj = model._default_manager.first()
         if obj is not None:
-            assert client.get(change_url(obj)).status_code == 200, model
+            page = client.get(change_url(obj))
+            assert page.status_code == 200, model
+            assert runs_under_csp(page), model
         if model_admin.has_add_permission(request):
             add = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
-            assert client.get(add).status_code == 200, model
+            page = client.get(add)
+            assert page.status_code == 200, model
+            assert runs_under_csp(page), model
 
 
 def test_account_autocomplete_finds_by_number(client, accountant, account):

@@ -18,10 +18,13 @@ from meters.tokens import api_token_authenticate, api_token_create
 NEW_PASSWORD = "a-brand-new-long-passphrase"
 
 
-def test_a_password_change_revokes_api_tokens_and_pending_reset_links(resident, password):
+def test_a_password_change_revokes_api_tokens_and_pending_reset_links(
+    resident, password, django_capture_on_commit_callbacks
+):
     account = resident.account_links.get().account
     _token, raw = api_token_create(user=resident, account=account, name="умный дом")
-    services.password_reset_request(account_number=account.number, email=resident.email, ip="192.0.2.1")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.password_reset_request(account_number=account.number, email=resident.email, ip="192.0.2.1")
     assert AccessToken.objects.filter(user=resident, used_at__isnull=True).count() == 1
     services.password_change(user=resident, current=password, new=NEW_PASSWORD, ip="192.0.2.1", keep_session_key=None)
     assert api_token_authenticate(raw) is None

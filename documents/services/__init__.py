@@ -22,6 +22,7 @@ from documents.services.paperless import (
     UNSUBSCRIBE_SALT,
     paperless_set,
     paperless_unsubscribe,
+    unsubscribe_check,
     unsubscribe_token,
     unsubscribe_url,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "receipts_issue",
     "receipts_render_chunk",
     "receipts_stale",
+    "unsubscribe_check",
     "unsubscribe_token",
     "unsubscribe_url",
 ]

@@ -6,10 +6,18 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from eirc import money, periods
+from eirc.html import clean_html as _clean_html
 
 register = template.Library()
+
+
+@register.filter
+def clean_html(value):
+    """Staff-written HTML, sanitised (``eirc.html.clean_html``) and safe to show."""
+    return mark_safe(_clean_html(str(value or "")))  # noqa: S308 - sanitised just above
 
 
 @register.filter

@@ -24,6 +24,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "lk.sev-eirc.ru",
     "SITE_URL": "https://lk.sev-eirc.ru",
     "PAYMENT_PROVIDER": "payments.providers.yookassa.YooKassaProvider",
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 MARK = "SETTINGS-JSON:"
 
@@ -104,6 +105,18 @@ def test_debug_off_with_a_weak_secret_key_stops(manage, weak_key):
 def test_debug_off_with_empty_allowed_hosts_stops(manage):
     variables = {key: value for key, value in PRODUCTION.items() if key != "ALLOWED_HOSTS"}
     assert_refused_with_one_line(manage("check", **variables), "ALLOWED_HOSTS")
+
+
+def test_debug_off_without_trusted_proxies_stops(manage):
+    """Behind nginx with no trusted proxy every client is 127.0.0.1: ten
+    failed logins by anyone would lock everybody out."""
+    variables = {key: value for key, value in PRODUCTION.items() if key != "TRUSTED_PROXIES"}
+    assert_refused_with_one_line(manage("check", **variables), "TRUSTED_PROXIES", "empty")
+
+
+def test_a_malformed_trusted_proxy_stops(manage):
+    variables = {**PRODUCTION, "TRUSTED_PROXIES": "127.0.0.1,nginx.local"}
+    assert_refused_with_one_line(manage("check", **variables), "TRUSTED_PROXIES", "nginx.local")
 
 
 def test_debug_off_with_the_sandbox_payment_provider_stops(manage):

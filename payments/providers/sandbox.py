@@ -63,8 +63,12 @@ class SandboxProvider(PaymentProvider):
         )
 
     def notification_object(self, body: dict) -> tuple[str, str]:
-        event, object_id = body.get("event"), (body.get("object") or {}).get("id")
-        if not event or not object_id:
+        obj = body.get("object") if isinstance(body, dict) else None
+        event, object_id = (
+            body.get("event") if isinstance(body, dict) else None,
+            obj.get("id") if isinstance(obj, dict) else None,
+        )
+        if not isinstance(event, str) or not isinstance(object_id, str) or not event or not object_id:
             raise ValueError("malformed")
         return event, object_id
 
