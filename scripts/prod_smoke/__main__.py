@@ -88,7 +88,7 @@ def smoke(run: Run, stack_box: list) -> str:
         modules, tasks = stack.run(
             [str(venv / "bin" / "python"), "-c", IMPORT_TASKS],
             "task import",
-            env={**stack.env, "DJANGO_SETTINGS_MODULE": "eirc.settings"},
+            env=stack.env,
         ).split()
     step = run.step("migrate a fresh database and seed the demo city; collectstatic meanwhile")
     with step, concurrent.futures.ThreadPoolExecutor(1) as pool:

@@ -104,6 +104,7 @@ class Stack:
                 "HOME": str(self.root),
                 "LANG": "C.UTF-8",
                 "PYTHONUNBUFFERED": "1",
+                "DJANGO_SETTINGS_MODULE": "eirc.settings",
             }
         )
         left = [name for name, value in env.items() if "CHANGE-ME" in value]
