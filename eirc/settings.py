@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import environ
+import whitenoise.compress
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -201,6 +202,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# collectstatic compresses every file (gzip, and brotli, which weasyprint's
+# fonttools brings in). Source maps are 13 MB of Bootstrap that only browser
+# developer tools read: compressing them took 60 % of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*whitenoise.compress.Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # --- Cache (throttles, rate limits) ----------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

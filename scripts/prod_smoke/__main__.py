@@ -76,7 +76,7 @@ class Run:
 def smoke(run: Run, stack_box: list) -> str:
     with run.step("production venv from requirements.txt alone"):
         venv, built = prodvenv.ensure(BASE)
-    with run.step("every task module imports in the production venv"):
+    with run.step("a fresh database, a certificate, SMTP, the YooKassa stub, settings from deploy/eirc.env"):
         admin_db = (
             os.environ.get("DATABASE_URL_TEST")
             or os.environ.get("DATABASE_URL")
@@ -85,6 +85,7 @@ def smoke(run: Run, stack_box: list) -> str:
         stack = Stack(BASE, venv, admin_db, log=print)
         stack_box.append(stack)
         stack.prepare(smtp=loopback_smtp(), stub=YooKassaStub(), overrides=SMOKE_SETTINGS)
+    with run.step("every task module imports in the production venv"):
         modules, tasks = stack.run(
             [str(venv / "bin" / "python"), "-c", IMPORT_TASKS],
             "task import",
