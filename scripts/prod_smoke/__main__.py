@@ -5,6 +5,9 @@ mid-batch. One line at the end: OK with the wall time and the counts, or
 FAILED naming the step. Everything it started is stopped, also on failure.
 
     .venv/bin/python scripts/prod_smoke        (the dev venv: aiosmtpd, the stub)
+
+The processes' logs are kept (and their directory printed) when it fails, or
+always with PROD_SMOKE_KEEP_LOGS=1.
 """
 
 from __future__ import annotations
@@ -91,17 +94,20 @@ def smoke(run: Run, stack_box: list) -> str:
             "task import",
             env=stack.env,
         ).split()
-    step = run.step("migrate a fresh database and seed the demo city; collectstatic meanwhile")
+    step = run.step("redis-server and beat (deploy/systemd); migrate, seed the demo city, collectstatic meanwhile")
     with step, concurrent.futures.ThreadPoolExecutor(1) as pool:
         static = pool.submit(stack.collectstatic, stack.static_root())
+        # Beat first: its first minute comes while the rest starts (the worker
+        # runs what it sent once the database is migrated).
+        stack.start_redis()
+        stack.start("beat")
         stack.manage("migrate", "--noinput", "-v", "0")
         stack.manage("seed_demo", "--accounts", DEMO_ACCOUNTS, "--months", "1", DEMO_LOGINS_ALLOWED="true")
         collected = static.result()
     facts = Facts(stack.connect())
     port, ca, answers = stack.ports["https"], str(stack.cert), []
-    with run.step("redis-server, gunicorn, Celery worker and beat (deploy/systemd), nginx (deploy/nginx)"):
-        stack.start_redis()
-        for name in ("worker", "beat", "web"):
+    with run.step("gunicorn and the Celery worker (deploy/systemd), nginx (deploy/nginx)"):
+        for name in ("worker", "web"):
             stack.start(name)
         stack.start_nginx()
         for name, ready in (("worker", "ready."), ("beat", "beat: Starting..."), ("web", "Booting worker")):
@@ -223,10 +229,10 @@ def main() -> int:
     finally:
         if stack_box:
             stack_box[0].close()
-            if ok:
+            if ok and not os.environ.get("PROD_SMOKE_KEEP_LOGS"):
                 stack_box[0].remove()
             else:
-                print(f"prod-smoke: logs kept in {stack_box[0].logs}", file=sys.stderr)
+                print(f"prod-smoke: logs kept in {stack_box[0].logs}", file=sys.stderr, flush=True)
     print(line, flush=True)
     return 0 if ok else 1
 

@@ -158,19 +158,28 @@ def worker_killed_mid_batch(stack, facts, month: str) -> dict:
     """The accountant bills and closes the month: its receipts are rendered
     by the worker in chunks. SIGKILL the worker (and its pool) while the batch
     runs, start it again: every receipt exists and was rendered exactly once."""
+    began = time.monotonic()
     stack.manage("billing_run", "--period", month[:7])
     stack.manage("period_close", "--period", month[:7])
     period_id = facts.period_id(month)
     total = facts.statements(period_id)
+    closed = time.monotonic()
     at_kill = wait_for(lambda: facts.receipts_ready(period_id), 120, "the batch's first receipt", interval=0.1)
     stack.kill("worker")
+    killed = time.monotonic()
     if at_kill >= total:
         raise AssertionError(f"the batch of {total} receipts was done before the kill: make it longer")
     since = (stack.logs / "worker.log").stat().st_size
     stack.start("worker")
     wait_for_log(stack, "worker", "ready.", since)
+    ready = time.monotonic()
     wait_for(
         lambda: facts.receipts_ready(period_id) == total, 180, f"all {total} receipts after the restart", interval=0.5
+    )
+    print(
+        f"prod-smoke:   billed and closed in {closed - began:.0f} s, killed {killed - closed:.0f} s later, "
+        f"worker ready again in {ready - killed:.0f} s, all receipts {time.monotonic() - ready:.0f} s after that",
+        flush=True,
     )
     renders = facts.renders_per_receipt(period_id)
     if facts.receipts(period_id) != total or len(renders) != total or set(renders) != {1}:
