@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   - the portal on embedded defaults (SQLite, eager tasks, console email, sandbox payments)
-#   make test  - service check, lint, migration and deploy checks, and the whole test suite on Postgres and Redis
+#   make test  - service check, lint, migration and deploy checks, the whole test suite on Postgres and Redis,
+#                and the production smoke (make prod-smoke)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,7 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL -
 # The checks of make test run one after another, even under make -j.
 .NOTPARALLEL:
 
-.PHONY: run test lint check-services check-migrations check-deploy pytest venv venv-dev clean worker beat
+.PHONY: run test lint check-services check-migrations check-deploy pytest prod-smoke venv venv-dev clean worker beat
 
 $(VENV)/.run-installed: requirements.txt
 	@scripts/ensure-debian-packages run
@@ -73,9 +74,18 @@ pytest: venv-dev
 	@DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — failing." >&2; fi; exit $$rc
 
+# The production process set as a whole (scripts/prod_smoke, docs/deploy.md):
+# a venv from requirements.txt alone (cached under var/prod-venv/), a fresh
+# database on the server of DATABASE_URL_TEST, its own redis-server, gunicorn,
+# worker and beat from deploy/systemd/, nginx with deploy/nginx/; a resident's
+# month through nginx, then a beat restarted twice, a Redis outage and a worker
+# killed mid-batch. One line at the end; everything it started is stopped.
+prod-smoke: venv-dev
+	@DATABASE_URL_TEST=$(DATABASE_URL_TEST) $(PY) scripts/prod_smoke
+
 # In this order; the first failure stops the run.
 test: venv-dev
-	@$(MAKE) --no-print-directory check-services lint check-migrations check-deploy pytest
+	@$(MAKE) --no-print-directory check-services lint check-migrations check-deploy pytest prod-smoke
 
 worker: venv
 	$(VENV)/bin/celery -A eirc worker -l info

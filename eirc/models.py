@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -51,3 +52,60 @@ class Period(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+
+class Job(models.Model):
+    """A task a request (or any service) has accepted: the outbox of DESIGN §6.
+
+    :func:`eirc.jobs.enqueue` writes the row in the caller's transaction, so
+    the work is recorded exactly when the caller's data is; after commit it
+    publishes the task to the broker with the Celery task id ``job-<id>``.
+    When the broker is down the row stays unpublished and the beat sweep
+    (``eirc.tasks.outbox_sweep``) publishes it later. ``done_at`` is set when
+    a run of the task finishes; tasks whose duplicates would hurt (email)
+    check it under a row lock (:func:`eirc.jobs.once`). The embedded mode
+    (Celery eager, no broker) writes no rows.
+    """
+
+    name = models.CharField(_("задача"), max_length=200)
+    kwargs = models.JSONField(_("аргументы"), default=dict)
+    created_at = models.DateTimeField(_("принята"), default=timezone.now)
+    published_at = models.DateTimeField(_("передана брокеру"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("попыток передачи"), default=0)
+    last_error = models.CharField(_("последняя ошибка"), max_length=250, blank=True)
+    done_at = models.DateTimeField(_("выполнена"), null=True, blank=True)
+    state = models.CharField(_("итог"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("задача (очередь отправки)")
+        verbose_name_plural = _("задачи (очередь отправки)")
+        indexes = [
+            # The sweep reads only what is still unpublished.
+            models.Index(fields=["created_at"], name="eirc_job_unpublished", condition=Q(published_at__isnull=True)),
+            models.Index(fields=["done_at"], name="eirc_job_done_at"),
+        ]
+
+    def __str__(self):
+        return f"job-{self.pk} {self.name}"
+
+
+class PeriodicRun(models.Model):
+    """One run of a scheduled task in one period (``slot``: the period's
+    start). Unique per task and slot, so a second beat, or a beat restarted
+    in the middle of a period, cannot run a task twice in it: the duplicate
+    trigger only counts itself in ``skipped`` (``eirc.tasks.scheduled``)."""
+
+    task = models.CharField(_("задача"), max_length=200)
+    slot = models.DateTimeField(_("период (начало)"))
+    started_at = models.DateTimeField(_("начата"), default=timezone.now)
+    finished_at = models.DateTimeField(_("закончена"), null=True, blank=True)
+    result = models.CharField(_("результат"), max_length=250, blank=True)
+    skipped = models.PositiveIntegerField(_("повторных запусков пропущено"), default=0)
+
+    class Meta:
+        verbose_name = _("запуск по расписанию")
+        verbose_name_plural = _("запуски по расписанию")
+        constraints = [models.UniqueConstraint(fields=["task", "slot"], name="eirc_periodicrun_once_per_slot")]
+
+    def __str__(self):
+        return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import environ
+import whitenoise.compress
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -202,11 +204,23 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# collectstatic compresses every file (gzip, and brotli, which weasyprint's
+# fonttools brings in). Source maps are 13 MB of Bootstrap that only browser
+# developer tools read: compressing them took 60 % of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*whitenoise.compress.Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # --- Cache (throttles, rate limits) ----------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage must not answer 500: the cache only holds throttle
+    # counters, so while Redis is away they read as empty (eirc/cache.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "eirc.cache.OutageTolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -218,12 +232,60 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Reliability (docs/operations.md): a message is acknowledged only after its
+# task finished, so a worker killed mid-task (kill -9, OOM, a lost machine)
+# leaves it to be delivered again; tasks are idempotent for that reason.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# Redis hands an unacknowledged message to another worker after this many
+# seconds: longer than any task runs or waits for its retry (the longest
+# back-off is send_email's 1800 s), short enough that a killed worker's
+# tasks come back within the hour.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such messages every 10 s (kombu's default scans every 100 s).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 5,
+    "socket_timeout": 10,
+}
+# A worker and beat wait for the broker as long as it takes (systemd restarts
+# them too); a web request never waits: the outbox (eirc/jobs.py) keeps the work.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the broker connection drops finish their work; their
+# messages come back after the visibility timeout and are skipped as done.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE: dict = {}
+
+
+def scheduled(task: str, *, every: int, schedule) -> dict:
+    """A beat entry that runs ``task`` at most once per period of ``every``
+    seconds, however often beat fires it (eirc.tasks.scheduled)."""
+    return {"task": "eirc.tasks.scheduled", "schedule": schedule, "kwargs": {"task": task, "every": every}}
+
+
+def every_minutes(name: str, minutes: int) -> tuple[int, object]:
+    """(period in seconds, crontab) of a task run every ``minutes`` on the
+    clock (:00, :05, …), read from the variable ``name``: it divides 60."""
+    if minutes < 1 or 60 % minutes:
+        _refuse(f"{name} must divide 60 (1, 2, 3, 5, 10, 15, 20, 30 or 60), not {minutes}.")
+    return minutes * 60, crontab(minute=f"*/{minutes}" if minutes < 60 else "0")
+
+
+# The outbox sweep publishes what a broker outage left unsent (rows older
+# than one sweep interval); finished rows are kept OUTBOX_KEEP_DAYS.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=30)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["eirc-outbox-sweep"] = {"task": "eirc.tasks.outbox_sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)}
+CELERY_BEAT_SCHEDULE["eirc-outbox-cleanup"] = scheduled(
+    "eirc.tasks.outbox_cleanup", every=24 * 60 * 60, schedule=crontab(hour=3, minute=15)
+)
 
 # --- Email: console by default, SMTP via EMAIL_URL -----------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -422,29 +484,29 @@ YOOKASSA_PAYEE = {
         "correspondent_account": env.str("EIRC_PAYEE_CORR", default="30101810335100000607"),
     },
 }
-CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "payments.tasks.payments_reconcile", "schedule": 300.0}
+_every, _cron = every_minutes("PAYMENTS_RECONCILE_MINUTES", env.int("PAYMENTS_RECONCILE_MINUTES", default=5))
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = scheduled(
+    "payments.tasks.payments_reconcile", every=_every, schedule=_cron
+)
 
 # --- money (resident money pages) ---
 # Residents land on the cabinet dashboard after logging in.
 LOGIN_REDIRECT_URL = "/cabinet/"
 
 # --- meters ---
-from celery.schedules import crontab  # noqa: E402 - used by the beat schedule below
-
 # Resident API: requests per token per minute (cache counter).
 METERS_API = {"RATE_PER_MINUTE": env.int("METERS_API_RATE_PER_MINUTE", default=60)}
 # Reminders (meters.tasks): once a day; each reminder is sent at most once
 # (meters.ReminderSent), so a rerun or a second beat is harmless.
+_DAY = 24 * 60 * 60
 CELERY_BEAT_SCHEDULE.update(
     {
-        "meters-readings-window-reminders": {
-            "task": "meters.tasks.readings_window_reminders",
-            "schedule": crontab(hour=9, minute=0),
-        },
-        "meters-verification-reminders": {
-            "task": "meters.tasks.verification_reminders",
-            "schedule": crontab(hour=9, minute=30),
-        },
+        "meters-readings-window-reminders": scheduled(
+            "meters.tasks.readings_window_reminders", every=_DAY, schedule=crontab(hour=9, minute=0)
+        ),
+        "meters-verification-reminders": scheduled(
+            "meters.tasks.verification_reminders", every=_DAY, schedule=crontab(hour=9, minute=30)
+        ),
     }
 )
 
@@ -457,10 +519,10 @@ EIRC_PAYEE = YOOKASSA_PAYEE
 # Accounts per batch chunk (one Celery task each) when a period's receipts are issued.
 RECEIPT_BATCH_CHUNK = env.int("RECEIPT_BATCH_CHUNK", default=200)
 # Every 15 minutes: render receipts of closed periods that are missing or stale.
-CELERY_BEAT_SCHEDULE["documents-receipts-sweep"] = {
-    "task": "documents.tasks.receipts_sweep",
-    "schedule": 900.0,
-}
+_every, _cron = every_minutes("RECEIPTS_SWEEP_MINUTES", env.int("RECEIPTS_SWEEP_MINUTES", default=15))
+CELERY_BEAT_SCHEDULE["documents-receipts-sweep"] = scheduled(
+    "documents.tasks.receipts_sweep", every=_every, schedule=_cron
+)
 # WeasyPrint logs every layout step at INFO.
 LOGGING["loggers"]["weasyprint"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
 LOGGING["loggers"]["fontTools"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}

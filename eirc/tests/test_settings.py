@@ -216,5 +216,5 @@ def test_celery_uses_redis_and_is_not_eager_when_redis_url_is_set(read_settings)
     assert values == {
         "eager": False,
         "broker": "redis://127.0.0.1:6379/3",
-        "cache": "django.core.cache.backends.redis.RedisCache",
+        "cache": "eirc.cache.OutageTolerantRedisCache",
     }
