@@ -36,12 +36,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.run-installed
 venv-dev: $(VENV)/.dev-installed
 
+# PORT goes to the processes too: without SITE_URL, the settings build links
+# (emails, the sandbox's return address) on the port actually served.
 run: venv
 	@mkdir -p var
-	@$(EMBEDDED) $(PY) manage.py migrate --noinput -v 0
-	@$(EMBEDDED) $(PY) manage.py seed_demo --if-empty
+	@$(EMBEDDED) PORT=$(PORT) $(PY) manage.py migrate --noinput -v 0
+	@$(EMBEDDED) PORT=$(PORT) $(PY) manage.py seed_demo --if-empty
 	@echo "Портал: http://127.0.0.1:$(PORT)/   администрирование: http://127.0.0.1:$(PORT)/admin/   (остановить: Ctrl+C)"
-	@$(EMBEDDED) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(EMBEDDED) PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production variables for the deploy check: nothing here is a real secret.
 PROD_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \

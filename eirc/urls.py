@@ -7,6 +7,10 @@ admin.site.site_header = "ЕИРЦ Севастополь — администр
 admin.site.site_title = "ЕИРЦ Севастополь"
 admin.site.index_title = "Управление личным кабинетом"
 
+# Error pages in Russian: 400, 403, 404 (and 403_csrf, 429) are templates
+# rendered by Django's own views; 500 is rendered without the request.
+handler500 = "eirc.views.server_error"
+
 urlpatterns = [
     path("", include("documents.home_urls")),
     path("health/", views.health, name="health"),
