@@ -10,3 +10,8 @@ class CoreConfig(AppConfig):
     label = "eirc"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Расчётные периоды")
+
+    def ready(self):
+        from eirc.admin import install_money_display
+
+        install_money_display()
