@@ -22,6 +22,8 @@ from eirc.models import Period
 from meters.models import Zone, ZoneSet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# Names of the fields many models share.
+ACCOUNT, PERIOD, SERVICE = _("лицевой счёт"), _("период"), _("услуга")
 HALF_KOPECK = Decimal("0.005")
 
 
@@ -139,7 +141,7 @@ class Service(models.Model):
 class Tariff(models.Model):
     """An effective-dated rate. A change adds a row; past charges keep theirs."""
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tariffs", verbose_name=_("услуга"))
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tariffs", verbose_name=SERVICE)
     zone = models.CharField(_("зона"), max_length=10, choices=Zone.choices, default=Zone.SINGLE)
     valid_from = models.DateField(_("действует с"))
     valid_to = models.DateField(_("действует по"), null=True, blank=True)
@@ -167,10 +169,10 @@ class AccountService(models.Model):
     """A service an account receives, from a date (and until one)."""
 
     account = models.ForeignKey(
-        PersonalAccount, on_delete=models.CASCADE, related_name="services", verbose_name=_("лицевой счёт")
+        PersonalAccount, on_delete=models.CASCADE, related_name="services", verbose_name=ACCOUNT
     )
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="account_services", verbose_name=_("услуга")
+        Service, on_delete=models.PROTECT, related_name="account_services", verbose_name=SERVICE
     )
     started_on = models.DateField(_("с"))
     ended_on = models.DateField(_("по"), null=True, blank=True)
@@ -201,7 +203,7 @@ class BillingRun(models.Model):
         DONE = "done", _("завершён")
         FAILED = "failed", _("ошибка")
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs", verbose_name=_("период"))
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs", verbose_name=PERIOD)
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("начат"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("закончен"))
@@ -238,11 +240,9 @@ class Charge(models.Model):
         PER_RESIDENT = "per_resident", _("по числу проживающих")
         FIXED = "fixed", _("фиксированная сумма")
 
-    account = models.ForeignKey(
-        PersonalAccount, on_delete=models.PROTECT, related_name="charges", verbose_name=_("лицевой счёт")
-    )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="charges", verbose_name=_("период"))
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="charges", verbose_name=_("услуга"))
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges", verbose_name=ACCOUNT)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="charges", verbose_name=PERIOD)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="charges", verbose_name=SERVICE)
     basis = models.CharField(_("основание"), max_length=16, choices=Basis.choices)
     quantity = models.DecimalField(_("объём"), **QTY)
     rate = models.DecimalField(_("тариф"), **RATE, null=True, blank=True)
@@ -305,7 +305,7 @@ class Benefit(models.Model):
     """A benefit granted to an account for a date range."""
 
     account = models.ForeignKey(
-        PersonalAccount, on_delete=models.CASCADE, related_name="benefits", verbose_name=_("лицевой счёт")
+        PersonalAccount, on_delete=models.CASCADE, related_name="benefits", verbose_name=ACCOUNT
     )
     category = models.ForeignKey(
         BenefitCategory, on_delete=models.PROTECT, related_name="benefits", verbose_name=_("категория")
@@ -333,12 +333,10 @@ class Recalculation(models.Model):
     the billing run of ``period`` as its own line."""
 
     account = models.ForeignKey(
-        PersonalAccount, on_delete=models.PROTECT, related_name="recalculations", verbose_name=_("лицевой счёт")
+        PersonalAccount, on_delete=models.PROTECT, related_name="recalculations", verbose_name=ACCOUNT
     )
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("услуга"))
-    period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="recalculations", verbose_name=_("период")
-    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=SERVICE)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="recalculations", verbose_name=PERIOD)
     for_period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("за период")
     )
@@ -379,14 +377,12 @@ class LedgerEntry(models.Model):
         REFUND = "refund", _("возврат")
         CORRECTION = "correction", _("корректировка")
 
-    account = models.ForeignKey(
-        PersonalAccount, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("лицевой счёт")
-    )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("период"))
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="ledger", verbose_name=ACCOUNT)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="ledger", verbose_name=PERIOD)
     kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices)
     amount = models.DecimalField(_("сумма"), **MONEY)
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("услуга")
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=SERVICE
     )
     charge = models.ForeignKey(
         Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("начисление")
@@ -474,9 +470,9 @@ class Statement(models.Model):
     advance)."""
 
     account = models.ForeignKey(
-        PersonalAccount, on_delete=models.PROTECT, related_name="statements", verbose_name=_("лицевой счёт")
+        PersonalAccount, on_delete=models.PROTECT, related_name="statements", verbose_name=ACCOUNT
     )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="statements", verbose_name=_("период"))
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="statements", verbose_name=PERIOD)
     opening = models.DecimalField(_("входящее сальдо"), **MONEY, default=0)
     charged = models.DecimalField(_("начислено"), **MONEY, default=0)
     benefits = models.DecimalField(_("льготы"), **MONEY, default=0)
