@@ -27,10 +27,14 @@ $(VENV)/.run-installed: requirements.txt
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt
+# axe-core for the browser tests: the exact version of eirc/tests/a11y/package-lock.json (never a CDN).
+AXE_DIR := eirc/tests/a11y
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(AXE_DIR)/package-lock.json
 	@scripts/ensure-debian-packages test
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@cd $(AXE_DIR) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
 	@touch $(VENV)/.run-installed $@
 
 venv: $(VENV)/.run-installed
