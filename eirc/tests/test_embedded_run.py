@@ -208,7 +208,7 @@ def test_embedded_mode_on_another_port_builds_its_links_on_that_port(tmp_path):
         assert status == 302, log.read_text()[-3000:]
         with opener.open(base + "/payments/pay/", timeout=30) as response:
             form_token = re.search(r'name="form_token" value="([^"]+)"', response.read().decode()).group(1)
-        pay = {"amount": "100", "email": "resident@example.ru", "form_token": form_token}
+        pay = {"amount": "100,00", "email": "resident@example.ru", "form_token": form_token}
         status, headers = _form_post(opener, base + "/payments/pay/", pay)
         assert status == 302, log.read_text()[-3000:]
         assert headers["Location"].startswith(f"{base}/payments/sandbox/"), headers["Location"]
