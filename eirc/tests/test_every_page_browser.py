@@ -289,8 +289,11 @@ def check_pages(browser, base: str, width: int, height: int, groups: list[tuple]
             if cookies and "/login/" in page.url and "login" not in name:
                 problems[where] = [f"not logged in: landed on {page.url}"]
                 continue
-            if url.startswith("/admin/") and status == 200:
-                page.wait_for_selector("html[data-controls-named]", state="attached")  # static/admin-eirc/admin.js
+            if url.startswith("/admin/") and status == 200:  # static/admin-eirc/admin.js has named the controls
+                page.wait_for_function(
+                    "!document.querySelector('script[src*=\"admin-eirc\"]')"
+                    " || document.documentElement.hasAttribute('data-controls-named')"
+                )
             loaded = time.monotonic()
             found = []
             # Tap targets are the residents' concern; the admin is Django's own.
