@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0008_period_in_core'),
+        ('billing', '0009_key_rates_from_2012'),
         ('payments', '0003_period_in_core'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
