@@ -26,6 +26,7 @@ from django.contrib.flatpages.models import FlatPage
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
+from playwright.sync_api import Error as PlaywrightError
 
 from eirc.tests.a11y import LAYOUT_PROBE, axe_violations, ensure_axe, prepare_context
 from eirc.tests.browser import BROWSER_MARKS
@@ -280,9 +281,13 @@ def check_pages(browser, base: str, width: int, height: int, groups: list[tuple]
         page.set_default_timeout(30000)
         for name, url in pages.items():
             started = time.monotonic()
-            response = page.goto(base + url, wait_until="load")
-            status = response.status if response else 0
             where = f"{name} {url} @{width}"
+            try:
+                response = page.goto(base + url, wait_until="load")
+            except PlaywrightError as exc:  # e.g. an error status with no body
+                problems[where] = [f"could not open: {exc.message.splitlines()[0]}"]
+                continue
+            status = response.status if response else 0
             if status >= 500 or (status >= 400 and name != "404"):
                 problems[where] = [f"HTTP {status}"]
                 continue
