@@ -28,21 +28,27 @@ $(VENV)/.run-installed: requirements.txt
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt
+# axe-core for the browser tests: the exact version of eirc/tests/a11y/package-lock.json (never a CDN).
+AXE_DIR := eirc/tests/a11y
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(AXE_DIR)/package-lock.json
 	@scripts/ensure-debian-packages test
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@cd $(AXE_DIR) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
 	@touch $(VENV)/.run-installed $@
 
 venv: $(VENV)/.run-installed
 venv-dev: $(VENV)/.dev-installed
 
+# PORT goes to the processes too: without SITE_URL, the settings build links
+# (emails, the sandbox's return address) on the port actually served.
 run: venv
 	@mkdir -p var
-	@$(EMBEDDED) $(PY) manage.py migrate --noinput -v 0
-	@$(EMBEDDED) $(PY) manage.py seed_demo --if-empty
+	@$(EMBEDDED) PORT=$(PORT) $(PY) manage.py migrate --noinput -v 0
+	@$(EMBEDDED) PORT=$(PORT) $(PY) manage.py seed_demo --if-empty
 	@echo "Портал: http://127.0.0.1:$(PORT)/   администрирование: http://127.0.0.1:$(PORT)/admin/   (остановить: Ctrl+C)"
-	@$(EMBEDDED) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(EMBEDDED) PORT=$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production variables for the deploy check: nothing here is a real secret.
 PROD_ENV := DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \

@@ -8,8 +8,8 @@ import re
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.urls import reverse
-from django.utils.html import format_html
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import send_reset_link, set_temporary_password
@@ -23,7 +23,7 @@ from accounts.models import (
     SecurityEvent,
     User,
 )
-from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, account_number
+from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, TabularInline, account_number
 
 ACCOUNT_NUMBER = re.compile(r"^\d{10}$")
 
@@ -31,7 +31,7 @@ ACCOUNT_NUMBER = re.compile(r"^\d{10}$")
 # --- Users ---------------------------------------------------------------
 
 
-class AccountLinkForUserInline(admin.TabularInline):
+class AccountLinkForUserInline(TabularInline):
     model = AccountLink
     fk_name = "user"
     extra = 0
@@ -129,7 +129,7 @@ class UserAdmin(DjangoUserAdmin):
 # --- Personal accounts -----------------------------------------------------
 
 
-class AccountLinkInline(admin.TabularInline):
+class AccountLinkInline(TabularInline):
     model = AccountLink
     fk_name = "account"
     extra = 0
@@ -199,12 +199,30 @@ class PersonalAccountAdmin(admin.ModelAdmin):
         link = getattr(obj, "link", None)  # reverse one-to-one: absent when not linked
         return str(link.user) if link else "—"
 
-    @admin.display(description=_("все проводки"))
+    # The account's history lives in the other apps' lists, filtered by the
+    # account (named by URL, not imported: accounts is below them).
+    HISTORY = (
+        ("admin:billing_ledgerentry_changelist", "account__id__exact", _("Проводки")),
+        ("admin:billing_statement_changelist", "account__id__exact", _("Ведомости по месяцам")),
+        ("admin:billing_charge_changelist", "account__id__exact", _("Начисления")),
+        ("admin:payments_payment_changelist", "account__id__exact", _("Платежи")),
+        ("admin:meters_reading_changelist", "q", _("Показания")),
+        ("admin:documents_receipt_changelist", "account__id__exact", _("Квитанции")),
+    )
+
+    @admin.display(description=_("история счёта"))
     def ledger_link(self, obj):
         if obj.pk is None:
             return "—"
-        url = reverse("admin:billing_ledgerentry_changelist") + f"?account__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, _("Открыть журнал проводок счёта"))
+        links = []
+        for name, lookup, label in self.HISTORY:
+            try:
+                url = reverse(name)
+            except NoReverseMatch:  # that part of the admin is not installed
+                continue
+            value = obj.number if lookup == "q" else obj.pk
+            links.append(format_html('<a href="{}?{}={}">{}</a>', url, lookup, value, label))
+        return format_html_join(" · ", "{}", ((link,) for link in links))
 
     def get_search_results(self, request, queryset, search_term):
         # Commas are separators in an address ("Ленина, 5, 12"); a full

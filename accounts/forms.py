@@ -82,7 +82,7 @@ class AmountField(forms.CharField):
 def amount_field():
     return AmountField(
         label=_("Сумма из последней или предпоследней квитанции, ₽"),
-        help_text=_("«Итого к оплате», с копейками: 1234,56"),
+        help_text=_("«Итого к оплате», с копейками: 1234,56. Если там 0,00 — сумма последнего платежа."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20}),
     )
 

@@ -75,7 +75,7 @@ class PersonalAccount(models.Model):
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_on = models.DateField(_("открыт с"))
     closed_on = models.DateField(_("закрыт с"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("создан"))
 
     class Meta:
         verbose_name = _("лицевой счёт")
@@ -122,9 +122,13 @@ class AccountLink(models.Model):
     """Which login holds which personal account. An account has at most one
     login; a login may hold several accounts."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_links")
-    account = models.OneToOneField(PersonalAccount, on_delete=models.CASCADE, related_name="link")
-    linked_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_links", verbose_name=_("пользователь")
+    )
+    account = models.OneToOneField(
+        PersonalAccount, on_delete=models.CASCADE, related_name="link", verbose_name=_("лицевой счёт")
+    )
+    linked_at = models.DateTimeField(auto_now_add=True, verbose_name=_("привязан"))
 
     class Meta:
         verbose_name = _("привязка лицевого счёта")
@@ -141,7 +145,7 @@ class Consent(models.Model):
         NOTIFICATIONS = "notifications", _("уведомления по электронной почте")
         PAPERLESS = "paperless", _("квитанция в электронном виде")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("пользователь"))
     kind = models.CharField(_("вид"), max_length=20, choices=Kind.choices)
     text_version = models.CharField(_("версия текста"), max_length=20)
     given = models.BooleanField(_("дано"), default=True)
@@ -178,7 +182,9 @@ class SecurityEvent(models.Model):
         CREDIT_REFUSED = "credit_refused", _("отказ в зачислении")
 
     kind = models.CharField(_("событие"), max_length=32, choices=Kind.choices, db_index=True)
-    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("пользователь")
+    )
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("кто")
     )
@@ -206,9 +212,18 @@ class AccessToken(models.Model):
         EMAIL_CHANGE = "email_change", _("смена почты")
 
     purpose = models.CharField(_("назначение"), max_length=20, choices=Purpose.choices)
-    token_hash = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("хеш токена"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("пользователь")
+    )
+    account = models.ForeignKey(
+        PersonalAccount,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("лицевой счёт"),
+    )
     email = models.EmailField(_("адрес"), blank=True)
     created_at = models.DateTimeField(_("создан"), auto_now_add=True)
     expires_at = models.DateTimeField(_("действует до"))
@@ -227,9 +242,11 @@ class LoginSession(models.Model):
     """Which session keys belong to which login, so that a password change or
     reset can end every other session explicitly."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
-    session_key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="login_sessions", verbose_name=_("пользователь")
+    )
+    session_key = models.CharField(max_length=64, unique=True, verbose_name=_("ключ сеанса"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("создан"))
 
     class Meta:
         verbose_name = _("сеанс входа")
@@ -245,11 +262,15 @@ class ApiToken(models.Model):
     is shown once, when created. A credential, so it lives with the other
     credentials: a password change or reset revokes every token here."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="meter_api_tokens")
-    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="meter_api_tokens", verbose_name=_("пользователь")
+    )
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("лицевой счёт")
+    )
     name = models.CharField(_("название"), max_length=60)
     prefix = models.CharField(_("начало токена"), max_length=12)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("хеш токена"))
     created_at = models.DateTimeField(_("создан"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)

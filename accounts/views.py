@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import forms, selectors, services
 from accounts.models import AccessToken, SecurityEvent
@@ -314,10 +314,16 @@ def link_account(request):
     return _profile_with(request, link_form=form)
 
 
-@require_POST
 @login_required
+@require_http_methods(["GET", "POST"])
 def unlink_account(request, account_id):
+    """Unlink one of the user's accounts, only after a confirmation: the GET
+    (or a POST without ``confirm``) shows what unlinking means — for the last
+    account, that the cabinet's pages close until an account is linked again."""
     account = selectors.account_for_user(user=request.user, account_id=account_id)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        remaining = selectors.accounts_for_user(user=request.user).count() - 1
+        return render(request, "accounts/unlink_confirm.html", {"account": account, "last": remaining == 0})
     services.account_unlink(user=request.user, account=account, ip=client_ip(request))
     if request.session.get(selectors.ACTIVE_ACCOUNT_SESSION_KEY) == account.pk:
         del request.session[selectors.ACTIVE_ACCOUNT_SESSION_KEY]

@@ -27,7 +27,14 @@ from billing.models import (
     Tariff,
 )
 from billing.services import ledger_post_correction
-from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
+from eirc.admin import (
+    BigTableAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    RecentInlineMixin,
+    TabularInline,
+    account_number,
+)
 from eirc.models import Period
 
 # --- Reference data -------------------------------------------------------
@@ -44,7 +51,7 @@ class ProviderAdmin(admin.ModelAdmin):
     )
 
 
-class TariffInline(admin.TabularInline):
+class TariffInline(TabularInline):
     model = Tariff
     extra = 0
     fields = ("zone", "valid_from", "valid_to", "rate", "basis")
@@ -278,7 +285,7 @@ class LedgerEntryAdmin(BigTableAdminMixin, admin.ModelAdmin):
 # --- the account page: its services, benefits and ledger -------------------------------
 
 
-class AccountServiceInline(admin.TabularInline):
+class AccountServiceInline(TabularInline):
     model = AccountService
     extra = 0
     fields = ("service", "started_on", "ended_on", "quantity_override")
@@ -287,7 +294,7 @@ class AccountServiceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("service")
 
 
-class BenefitInline(admin.TabularInline):
+class BenefitInline(TabularInline):
     model = Benefit
     extra = 0
     fields = ("category", "valid_from", "valid_to", "document")
@@ -296,15 +303,19 @@ class BenefitInline(admin.TabularInline):
         return super().get_queryset(request).select_related("category")
 
 
-class LedgerInline(ReadOnlyInlineMixin, admin.TabularInline):
-    """The account's ledger, newest first; nothing here can be changed."""
+class LedgerInline(RecentInlineMixin, ReadOnlyInlineMixin, TabularInline):
+    """The account's latest ledger entries, newest first; nothing here can be
+    changed. The whole journal is the ledger list filtered by the account
+    (the «История счёта» links at the top of the page): the page stays small
+    whatever the length of the history."""
 
     model = LedgerEntry
     fk_name = "account"
     fields = ("occurred_on", "period", "kind", "amount", "service", "description", "created_by")
     readonly_fields = fields
-    ordering = ("-occurred_on", "-id")
-    verbose_name_plural = _("проводки (только просмотр)")
+    recent_limit = 24
+    recent_order = ("-occurred_on", "-id")
+    verbose_name_plural = _("последние 24 проводки (только просмотр; весь журнал — по ссылке «Проводки» выше)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("period", "service", "created_by")

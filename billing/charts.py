@@ -1,44 +1,49 @@
-"""Server-rendered SVG charts: pure functions, data in, SVG markup out.
+"""Server-rendered SVG charts of the money pages: pure functions, data in,
+markup out.
 
-No JavaScript, no external fonts (the generic ``sans-serif`` family), no
-``style`` attributes (the CSP forbids inline styles; SVG presentation
-attributes are used instead), so the same markup works on the page, without
-scripts and inside a PDF. Every chart carries its text alternative:
-``role="img"``, ``aria-labelledby`` pointing at its ``<title>`` and
-``<desc>``; the page shows the same numbers as a table under the chart
-(:class:`ChartTable`). Series are told apart by distinct greys *and* patterns
-so the chart stays readable when printed in black and white.
+Each chart comes in the two sizes of :mod:`eirc.charts` (compact for
+phones, wide from 768 px; the CSS shows one), so its text is at least 12 px
+on any screen; the compact one shows the last 12 months. Months are labelled
+in Russian ("янв", the year under January), ticks are round, labels never
+overlap. The legend is HTML under the chart (:func:`legend_html`: real text
+that wraps, never a truncated name). No JavaScript, no external fonts, no
+``style`` attributes (the CSP forbids inline styles). Every chart carries its
+text alternative: ``role="img"``, ``aria-labelledby`` pointing at its
+``<title>`` and ``<desc>``; the page shows the same numbers as a table under
+the chart (:class:`ChartTable`). Series have plain colours (Okabe–Ito,
+distinguishable with colour blindness); a pattern only from the ninth series
+on, where the colours repeat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from html import escape
 
-from eirc.money import NBSP, format_amount, format_rub
-
-# Fill, pattern kind, pattern ink — distinct greys from dark to light, each
-# with its own texture; the blues keep the centre's look on screen.
-PALETTE: tuple[tuple[str, str, str], ...] = (
-    ("#1b4f8a", "solid", ""),
-    ("#9bb7d9", "diag", "#123a66"),
-    ("#4d4d4d", "solid", ""),
-    ("#d9d9d9", "dots", "#333333"),
-    ("#6f8fb8", "cross", "#0b2545"),
-    ("#bfbfbf", "hlines", "#262626"),
-    ("#2e2e2e", "diag", "#f2f2f2"),
-    ("#e8f0fa", "vlines", "#1b4f8a"),
-    ("#8c8c8c", "dots", "#ffffff"),
-    ("#f2f2f2", "cross", "#4d4d4d"),
-    ("#536b85", "hlines", "#ffffff"),
-    ("#a6a6a6", "diag", "#000000"),
+from eirc.charts import (
+    INK,
+    Frame,
+    both,
+    f1,
+    left_margin,
+    month_genitive,
+    month_title,
+    nice_ticks,
+    open_svg,
+    scale,
+    x_months,
+    y_axis,
 )
-DEBT_FILL = "#1b4f8a"
-ADVANCE_FILL = "#dfeede"
-ADVANCE_INK = "#1e6b35"
-FONT = 'font-family="sans-serif"'
+from eirc.money import format_rub
+
+# Plain colours, each 3:1 or more against white; from the ninth series on
+# the colours repeat with a hatching.
+COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#7a5c00", "#56b4e9", "#1f2933", "#e69f00")
+OVERDUE_FILL = "#b42318"
+ADVANCE_FILL = "#1e6b35"
+COMPACT_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -57,250 +62,200 @@ class ChartTable:
 
 
 def month_label(month: dt.date) -> str:
-    """ "03.26"."""
-    return f"{month.month:02d}.{month.year % 100:02d}"
+    """ "март 2026": a month as words, never "03.26" (which reads like an amount)."""
+    return month_title(month)
 
 
-def rub_tick(value: Decimal) -> str:
-    """A y-axis label without kopecks: "12 000 ₽"."""
-    whole = format_amount(value.quantize(Decimal(1))).split(",")[0]
-    return f"{whole}{NBSP}₽"
+def _hatched(k: int) -> bool:
+    return k >= len(COLOURS)
 
 
-def nice_step(span: Decimal, ticks: int = 5) -> Decimal:
-    """A round step (1, 2, 2.5 or 5 × 10^n) giving about ``ticks`` intervals."""
-    if span <= 0:
-        return Decimal(1)
-    raw = span / ticks
-    exponent = raw.adjusted()
-    base = Decimal(10) ** exponent
-    for mult in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        if raw <= mult * base:
-            return mult * base
-    return 10 * base  # pragma: no cover - the loop ends at 10 × base
+def _fill(chart_id: str, k: int) -> str:
+    return f"url(#{chart_id}-p{k})" if _hatched(k) else COLOURS[k % len(COLOURS)]
 
 
-def _ticks(low: Decimal, high: Decimal) -> list[Decimal]:
-    """Tick values covering [low, high] (low ≤ 0 ≤ high), 0 included."""
-    step = nice_step(high - low)
-    top = (high / step).to_integral_value(rounding=ROUND_CEILING) * step if high > 0 else Decimal(0)
-    bottom = -((-low / step).to_integral_value(rounding=ROUND_CEILING) * step) if low < 0 else Decimal(0)
-    if top == bottom:
-        top = step
-    values = []
-    v = bottom
-    while v <= top:
-        values.append(v)
-        v += step
-    return values
-
-
-def _f(x: float) -> str:
-    return f"{x:.1f}"
+def _pattern(pid: str, k: int) -> str:
+    colour = COLOURS[k % len(COLOURS)]
+    return (
+        f'<pattern id="{pid}" width="6" height="6" patternUnits="userSpaceOnUse">'
+        f'<rect width="6" height="6" fill="{colour}"/><path d="M0,6 L6,0" stroke="#ffffff" stroke-width="1.6"/>'
+        "</pattern>"
+    )
 
 
 def _defs(chart_id: str, count: int) -> str:
-    parts = []
-    for i in range(count):
-        fill, kind, ink = PALETTE[i % len(PALETTE)]
-        if kind == "solid":
-            continue
-        pid = f"{chart_id}-p{i}"
-        if kind == "diag":
-            mark = f'<path d="M0,6 L6,0" stroke="{ink}" stroke-width="1.2"/>'
-        elif kind == "dots":
-            mark = f'<circle cx="3" cy="3" r="1.1" fill="{ink}"/>'
-        elif kind == "cross":
-            mark = f'<path d="M0,6 L6,0 M0,0 L6,6" stroke="{ink}" stroke-width="0.8"/>'
-        elif kind == "hlines":
-            mark = f'<path d="M0,3 L6,3" stroke="{ink}" stroke-width="1"/>'
-        else:  # vlines
-            mark = f'<path d="M3,0 L3,6" stroke="{ink}" stroke-width="1"/>'
-        parts.append(
-            f'<pattern id="{pid}" width="6" height="6" patternUnits="userSpaceOnUse">'
-            f'<rect width="6" height="6" fill="{fill}"/>{mark}</pattern>'
+    patterns = [_pattern(f"{chart_id}-p{k}", k) for k in range(count) if _hatched(k)]
+    return "<defs>" + "".join(patterns) + "</defs>" if patterns else ""
+
+
+def _swatch(pid: str, fill: str, k: int | None = None) -> str:
+    defs = f"<defs>{_pattern(pid, k)}</defs>" if k is not None and _hatched(k) else ""
+    return (
+        f'<svg class="legend-swatch" width="16" height="14" viewBox="0 0 16 14" aria-hidden="true" focusable="false">'
+        f'{defs}<rect x="0.5" y="0.5" width="15" height="13" fill="{fill}" stroke="{INK}" stroke-width="1"/></svg>'
+    )
+
+
+def legend_html(*, chart_id: str, names: list[str]) -> str:
+    """The legend of a stacked chart as an HTML list: a swatch and the
+    whole name of every series."""
+    items = []
+    for k, name in enumerate(names):
+        pid = f"{chart_id}-lg{k}"
+        fill = f"url(#{pid})" if _hatched(k) else COLOURS[k % len(COLOURS)]
+        items.append(f'<li class="legend-item">{_swatch(pid, fill, k)} {escape(name)}</li>')
+    return '<ul class="chart-legend list-unstyled">' + "".join(items) + "</ul>"
+
+
+def balance_legend_html() -> str:
+    return (
+        '<ul class="chart-legend list-unstyled">'
+        f'<li class="legend-item">{_swatch("", OVERDUE_FILL)} Просрочено на конец месяца</li>'
+        f'<li class="legend-item">{_swatch("", ADVANCE_FILL)} Аванс (переплата) на конец месяца</li>'
+        "</ul>"
+    )
+
+
+def _last(months: list, frame: Frame, *columns: list) -> tuple:
+    """The compact chart shows the last 12 months."""
+    if frame.name == "compact" and len(months) > COMPACT_MONTHS:
+        return (months[-COMPACT_MONTHS:], *[c[-COMPACT_MONTHS:] for c in columns])
+    return (months, *columns)
+
+
+def stacked_bars_svg(*, chart_id: str, months: list[dt.date], series: list[Series], title: str, desc: str) -> str:
+    """Bars per month stacked by series, a y-axis in ₽, month labels; both
+    sizes. One ``<g class="bar">`` per month whatever its total; negative
+    values (a month of net refunds) are drawn as zero."""
+
+    def render(frame: Frame) -> str:
+        shown, *values = _last(months, frame, *[s.values for s in series])
+        font = frame.font
+        height = 300 if frame.name == "wide" else 260
+        totals = [sum((max(v[i], Decimal(0)) for v in values), Decimal(0)) for i in range(len(shown))]
+        ticks = nice_ticks(Decimal(0), max(totals, default=Decimal(0)) or Decimal(1000))
+        left, right, top, bottom = left_margin(ticks, font), frame.width - 8.0, 10.0, height - font * 3.2
+        y_of = scale(ticks, top, bottom)
+        slot = (right - left) / max(len(shown), 1)
+        cid = f"{chart_id}-{frame.name}"
+        out = open_svg(chart_id=chart_id, frame=frame, height=height, title=title, desc=desc)
+        out.append(_defs(cid, len(series)))
+        y_axis(out, ticks=ticks, y_of=y_of, left=left, right=right, font=font)
+        bar_w = max(slot * 0.72, 1.0)
+        for i, month in enumerate(shown):
+            x = left + i * slot + (slot - bar_w) / 2
+            out.append(f'<g class="bar" data-month="{month:%Y-%m}">')
+            base = Decimal(0)
+            for k, s in enumerate(series):
+                v = max(values[k][i], Decimal(0))
+                if v <= 0:
+                    continue
+                y1, y2 = y_of(base + v), y_of(base)
+                out.append(
+                    f'<rect x="{f1(x)}" y="{f1(y1)}" width="{f1(bar_w)}" height="{f1(max(y2 - y1, 0.5))}" '
+                    f'fill="{_fill(cid, k)}" stroke="#ffffff" stroke-width="0.8">'
+                    f"<title>{escape(s.name)}, {month_title(month)}: {escape(format_rub(v))}</title></rect>"
+                )
+                base += v
+            out.append("</g>")
+        x_months(
+            out,
+            months=shown,
+            x_center=lambda i: left + (i + 0.5) * slot,
+            baseline=bottom + font * 1.3,
+            font=font,
+            slot=slot,
         )
-    return "<defs>" + "".join(parts) + "</defs>" if parts else ""
+        out.append("</svg>")
+        return "".join(out)
+
+    return both(render)
 
 
-def _fill(chart_id: str, i: int) -> str:
-    fill, kind, _ink = PALETTE[i % len(PALETTE)]
-    return fill if kind == "solid" else f"url(#{chart_id}-p{i})"
+def balance_bars_svg(*, chart_id: str, months: list[dt.date], values: list[Decimal], title: str, desc: str) -> str:
+    """What was overdue (above the zero line, dark red) or paid in advance
+    (below it, green) at the end of each month; both sizes. The month's own
+    bill, not yet due at its end, is not a debt and is not drawn."""
 
-
-def _open_svg(chart_id: str, width: int, height: int, title: str, desc: str) -> list[str]:
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="eirc-chart" id="{chart_id}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'preserveAspectRatio="xMinYMin meet" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
-        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-    ]
-
-
-def _y_axis(out: list[str], ticks: list[Decimal], y_of, left: float, right: float) -> None:
-    for t in ticks:
-        y = y_of(t)
-        colour = "#000000" if t == 0 else "#d0d0d0"
-        width = "1.5" if t == 0 else "0.8"
-        cls = ' class="zero-line"' if t == 0 else ""
-        out.append(
-            f'<line{cls} x1="{_f(left)}" y1="{_f(y)}" x2="{_f(right)}" y2="{_f(y)}" stroke="{colour}" '
-            f'stroke-width="{width}"/>'
-        )
-        out.append(
-            f'<text class="y-tick" x="{_f(left - 6)}" y="{_f(y + 4)}" text-anchor="end" font-size="11" {FONT} '
-            f'fill="#222222">{escape(rub_tick(t))}</text>'
-        )
-
-
-def _x_labels(out: list[str], months: list[dt.date], x_of, slot: float, baseline: float) -> None:
-    # Every label when there is room; every other (or third) when crowded.
-    every = 1 if slot >= 34 else (2 if slot >= 17 else 3)
-    for i, month in enumerate(months):
-        if i % every:
-            continue
-        x = x_of(i) + slot / 2
-        out.append(
-            f'<text class="x-label" x="{_f(x)}" y="{_f(baseline)}" text-anchor="middle" font-size="11" {FONT} '
-            f'fill="#222222">{month_label(month)}</text>'
-        )
-
-
-def _axes(ticks, months, left: float, right: float, top: float, bottom: float):
-    """Value → y (pixels; money stays Decimal until this last step), month
-    index → x of its slot, and the slot width."""
-    scale = Decimal(str(bottom - top)) / (ticks[-1] - ticks[0])
-    slot = (right - left) / max(len(months), 1)
-
-    def y_of(v: Decimal) -> float:
-        return bottom - float((v - ticks[0]) * scale)
-
-    def x_of(i: int) -> float:
-        return left + i * slot
-
-    return y_of, x_of, slot
-
-
-def stacked_bars_svg(
-    *,
-    chart_id: str,
-    months: list[dt.date],
-    series: list[Series],
-    title: str,
-    desc: str,
-    width: int = 760,
-    height: int = 340,
-) -> str:
-    """Bars per month stacked by series, a y-axis in ₽, month labels
-    ("03.26") and a legend. One ``<g class="bar">`` per month, whatever its
-    total; negative values (a month of net refunds) are drawn as zero."""
-    legend_rows = (len(series) + 2) // 3 if series else 0
-    legend_h = 18 * legend_rows + 8
-    left, right, top = 76.0, width - 10.0, 12.0
-    bottom = height - 28.0 - legend_h
-    totals = [sum((max(s.values[i], Decimal(0)) for s in series), Decimal(0)) for i in range(len(months))]
-    high = max(totals, default=Decimal(0))
-    ticks = _ticks(Decimal(0), high if high > 0 else Decimal(1000))
-    y_of, x_of, slot = _axes(ticks, months, left, right, top, bottom)
-
-    out = _open_svg(chart_id, width, height, title, desc)
-    out.append(_defs(chart_id, len(series)))
-    _y_axis(out, ticks, y_of, left, right)
-    bar_w = max(slot * 0.7, 1.0)
-    for i, month in enumerate(months):
-        x = x_of(i) + (slot - bar_w) / 2
-        out.append(f'<g class="bar" data-month="{month_label(month)}">')
-        base = Decimal(0)
-        for k, s in enumerate(series):
-            v = max(s.values[i], Decimal(0))
-            if v <= 0:
-                continue
-            y1, y2 = y_of(base + v), y_of(base)
+    def render(frame: Frame) -> str:
+        shown, shown_values = _last(months, frame, values)
+        font = frame.font
+        height = 260 if frame.name == "wide" else 230
+        ticks = nice_ticks(min(shown_values, default=Decimal(0)), max(shown_values, default=Decimal(0)) or Decimal(0))
+        if ticks[-1] == ticks[0]:  # pragma: no cover - nice_ticks never returns one tick
+            ticks.append(ticks[0] + 1000)
+        left, right, top, bottom = left_margin(ticks, font), frame.width - 8.0, 10.0, height - font * 3.2
+        y_of = scale(ticks, top, bottom)
+        slot = (right - left) / max(len(shown), 1)
+        out = open_svg(chart_id=chart_id, frame=frame, height=height, title=title, desc=desc)
+        y_axis(out, ticks=ticks, y_of=y_of, left=left, right=right, font=font)
+        bar_w = max(slot * 0.72, 1.0)
+        zero = y_of(Decimal(0))
+        for i, (month, v) in enumerate(zip(shown, shown_values, strict=True)):
+            x = left + i * slot + (slot - bar_w) / 2
+            y = y_of(v)
+            kind, fill, label = ("advance", ADVANCE_FILL, "аванс") if v < 0 else ("debt", OVERDUE_FILL, "просрочено")
+            y1, h = (zero, y - zero) if v < 0 else (y, zero - y)
             out.append(
-                f'<rect x="{_f(x)}" y="{_f(y1)}" width="{_f(bar_w)}" height="{_f(max(y2 - y1, 0.5))}" '
-                f'fill="{_fill(chart_id, k)}" stroke="#ffffff" stroke-width="0.5">'
-                f"<title>{escape(s.name)}, {month_label(month)}: {escape(format_rub(v))}</title></rect>"
+                f'<g class="bar {kind}" data-month="{month:%Y-%m}"><rect x="{f1(x)}" y="{f1(y1)}" '
+                f'width="{f1(bar_w)}" height="{f1(max(h, 0.5) if v else 0)}" fill="{fill}">'
+                f"<title>{month_title(month)}: {label} {escape(format_rub(abs(v)))}</title></rect></g>"
             )
-            base += v
-        out.append("</g>")
-    _x_labels(out, months, x_of, slot, bottom + 16)
-    # Legend: three columns under the month labels.
-    out.append('<g class="legend">')
-    col_w = (width - 20) / 3
-    for k, s in enumerate(series):
-        lx = 10 + (k % 3) * col_w
-        ly = bottom + 30 + (k // 3) * 18
         out.append(
-            f'<g class="legend-item"><rect x="{_f(lx)}" y="{_f(ly)}" width="14" height="12" '
-            f'fill="{_fill(chart_id, k)}" stroke="#000000" stroke-width="0.6"/>'
-            f'<text x="{_f(lx + 20)}" y="{_f(ly + 10)}" font-size="12" {FONT} fill="#222222">'
-            f"{escape(s.name[:38])}</text></g>"
+            f'<line class="zero-line" x1="{f1(left)}" y1="{f1(zero)}" x2="{f1(right)}" y2="{f1(zero)}" '
+            f'stroke="{INK}" stroke-width="1.5"/>'
         )
-    out.append("</g></svg>")
-    return "".join(out)
-
-
-def balance_bars_svg(
-    *,
-    chart_id: str,
-    months: list[dt.date],
-    values: list[Decimal],
-    title: str,
-    desc: str,
-    width: int = 760,
-    height: int = 300,
-) -> str:
-    """The closing balance per period: debt above the zero line in the
-    centre's blue, advance (negative) below it in light green with hatching,
-    a legend naming both."""
-    left, right, top = 76.0, width - 10.0, 12.0
-    bottom = height - 52.0
-    low = min(values + [Decimal(0)])
-    high = max(values + [Decimal(0)])
-    if low == high == 0:
-        high = Decimal(1000)
-    ticks = _ticks(low, high)
-    y_of, x_of, slot = _axes(ticks, months, left, right, top, bottom)
-
-    out = _open_svg(chart_id, width, height, title, desc)
-    out.append(
-        f'<defs><pattern id="{chart_id}-adv" width="6" height="6" patternUnits="userSpaceOnUse">'
-        f'<rect width="6" height="6" fill="{ADVANCE_FILL}"/>'
-        f'<path d="M0,6 L6,0" stroke="{ADVANCE_INK}" stroke-width="1.2"/></pattern></defs>'
-    )
-    _y_axis(out, ticks, y_of, left, right)
-    bar_w = max(slot * 0.7, 1.0)
-    zero = y_of(Decimal(0))
-    for i, (month, v) in enumerate(zip(months, values, strict=True)):
-        x = x_of(i) + (slot - bar_w) / 2
-        y = y_of(v)
-        kind = "advance" if v < 0 else "debt"
-        fill = f"url(#{chart_id}-adv)" if v < 0 else DEBT_FILL
-        stroke = ADVANCE_INK if v < 0 else DEBT_FILL
-        y1, h = (zero, y - zero) if v < 0 else (y, zero - y)
-        label = "аванс" if v < 0 else "долг"
-        out.append(
-            f'<g class="bar {kind}" data-month="{month_label(month)}"><rect x="{_f(x)}" y="{_f(y1)}" '
-            f'width="{_f(bar_w)}" height="{_f(max(h, 0.5))}" fill="{fill}" stroke="{stroke}" stroke-width="0.8">'
-            f"<title>{month_label(month)}: {label} {escape(format_rub(abs(v)))}</title></rect></g>"
+        x_months(
+            out,
+            months=shown,
+            x_center=lambda i: left + (i + 0.5) * slot,
+            baseline=bottom + font * 1.3,
+            font=font,
+            slot=slot,
         )
-    # The zero line again, over the bars.
-    out.append(
-        f'<line class="zero-line" x1="{_f(left)}" y1="{_f(zero)}" x2="{_f(right)}" y2="{_f(zero)}" '
-        f'stroke="#000000" stroke-width="1.5"/>'
+        out.append("</svg>")
+        return "".join(out)
+
+    return both(render)
+
+
+def charges_desc(months: list[dt.date], series: list[Series]) -> str:
+    """The charges chart in words (its ``<desc>``)."""
+    if not series or not months:
+        return "Начислений за этот срок нет."
+    totals = [sum(s.values[i] for s in series) for i in range(len(months))]
+    peak = max(range(len(totals)), key=lambda i: totals[i])
+    return (
+        f"Столбец на каждый месяц с {month_genitive(months[0])} по {month_title(months[-1])}, "
+        f"разделённый по {len(series)} услугам. Больше всего начислено за "
+        f"{month_title(months[peak])}: {format_rub(totals[peak])}. Точные суммы — в таблице под графиком."
     )
-    _x_labels(out, months, x_of, slot, bottom + 16)
-    ly = bottom + 30
-    out.append(
-        f'<g class="legend"><g class="legend-item"><rect x="10" y="{_f(ly)}" width="14" height="12" '
-        f'fill="{DEBT_FILL}" stroke="#000000" stroke-width="0.6"/><text x="30" y="{_f(ly + 10)}" font-size="12" '
-        f'{FONT} fill="#222222">Долг на конец месяца</text></g>'
-        f'<g class="legend-item"><rect x="250" y="{_f(ly)}" width="14" height="12" fill="url(#{chart_id}-adv)" '
-        f'stroke="#000000" stroke-width="0.6"/><text x="270" y="{_f(ly + 10)}" font-size="12" {FONT} '
-        f'fill="#222222">Аванс (переплата)</text></g></g>'
+
+
+def balance_desc(months: list[dt.date], values: list[Decimal]) -> str:
+    """The overdue/advance chart in words (its ``<desc>``)."""
+    if not months:
+        return "Данных пока нет."
+    last = values[-1]
+    state = (
+        f"просрочено {format_rub(last)}" if last > 0 else f"аванс {format_rub(-last)}" if last < 0 else "просрочки нет"
     )
-    out.append("</svg>")
-    return "".join(out)
+    late = sum(1 for v in values if v > 0)
+    return (
+        f"Просроченный долг и аванс на конец каждого месяца с {month_genitive(months[0])} по "
+        f"{month_title(months[-1])}: выше нулевой линии — просрочено, ниже — аванс. Месяцев с просрочкой: {late}. "
+        f"На конец {month_genitive(months[-1])} — {state}. Точные суммы — в таблице под графиком."
+    )
+
+
+__all__ = [
+    "ChartTable",
+    "Series",
+    "balance_bars_svg",
+    "balance_desc",
+    "balance_legend_html",
+    "charges_desc",
+    "legend_html",
+    "month_label",
+    "stacked_bars_svg",
+]

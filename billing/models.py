@@ -19,9 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalAccount
 from eirc.models import Period
-from meters.models import Zone
+from meters.models import Zone, ZoneSet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# Names of the fields many models share.
+ACCOUNT, PERIOD, SERVICE = _("лицевой счёт"), _("период"), _("услуга")
 HALF_KOPECK = Decimal("0.005")
 
 
@@ -82,15 +84,12 @@ class Service(models.Model):
 
     code = models.SlugField(_("код"), max_length=40, unique=True)
     name = models.CharField(_("услуга"), max_length=120)
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="services")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="services", verbose_name=_("поставщик")
+    )
     method = models.CharField(_("способ начисления"), max_length=16, choices=Method.choices)
     unit = models.CharField(_("единица"), max_length=20, help_text=_("м³, кВт·ч, Гкал, м², чел."))
-    zones = models.CharField(
-        _("зоны"),
-        max_length=40,
-        default=Zone.SINGLE,
-        help_text=_("Зоны тарифа через запятую: single или day,night."),
-    )
+    zones = models.CharField(_("зоны тарифа"), max_length=40, choices=ZoneSet.choices, default=ZoneSet.SINGLE)
     norm = models.DecimalField(
         _("норматив на человека в месяц"),
         **RATE,
@@ -142,7 +141,7 @@ class Service(models.Model):
 class Tariff(models.Model):
     """An effective-dated rate. A change adds a row; past charges keep theirs."""
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tariffs")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tariffs", verbose_name=SERVICE)
     zone = models.CharField(_("зона"), max_length=10, choices=Zone.choices, default=Zone.SINGLE)
     valid_from = models.DateField(_("действует с"))
     valid_to = models.DateField(_("действует по"), null=True, blank=True)
@@ -169,8 +168,12 @@ class Tariff(models.Model):
 class AccountService(models.Model):
     """A service an account receives, from a date (and until one)."""
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="services")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="account_services")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.CASCADE, related_name="services", verbose_name=ACCOUNT
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="account_services", verbose_name=SERVICE
+    )
     started_on = models.DateField(_("с"))
     ended_on = models.DateField(_("по"), null=True, blank=True)
     quantity_override = models.DecimalField(
@@ -200,16 +203,21 @@ class BillingRun(models.Model):
         DONE = "done", _("завершён")
         FAILED = "failed", _("ошибка")
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs", verbose_name=PERIOD)
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.RUNNING)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("начат"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("закончен"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("запустил"),
     )
-    accounts_done = models.PositiveIntegerField(default=0)
-    last_account_id = models.BigIntegerField(default=0)
-    report = models.JSONField(default=dict, blank=True)
+    accounts_done = models.PositiveIntegerField(default=0, verbose_name=_("рассчитано счетов"))
+    last_account_id = models.BigIntegerField(default=0, verbose_name=_("последний рассчитанный счёт (id)"))
+    report = models.JSONField(default=dict, blank=True, verbose_name=_("отчёт"))
 
     class Meta:
         verbose_name = _("расчёт периода")
@@ -232,9 +240,9 @@ class Charge(models.Model):
         PER_RESIDENT = "per_resident", _("по числу проживающих")
         FIXED = "fixed", _("фиксированная сумма")
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="charges")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="charges")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges", verbose_name=ACCOUNT)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="charges", verbose_name=PERIOD)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="charges", verbose_name=SERVICE)
     basis = models.CharField(_("основание"), max_length=16, choices=Basis.choices)
     quantity = models.DecimalField(_("объём"), **QTY)
     rate = models.DecimalField(_("тариф"), **RATE, null=True, blank=True)
@@ -243,7 +251,9 @@ class Charge(models.Model):
     recalculation = models.DecimalField(_("перерасчёт"), **MONEY, default=0)
     total = models.DecimalField(_("итого"), **MONEY)
     details = models.JSONField(_("расчёт"), default=dict, blank=True)
-    run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="charges")
+    run = models.ForeignKey(
+        BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="charges", verbose_name=_("расчёт")
+    )
 
     class Meta:
         verbose_name = _("начисление")
@@ -294,8 +304,12 @@ class BenefitCategory(models.Model):
 class Benefit(models.Model):
     """A benefit granted to an account for a date range."""
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.CASCADE, related_name="benefits")
-    category = models.ForeignKey(BenefitCategory, on_delete=models.PROTECT, related_name="benefits")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.CASCADE, related_name="benefits", verbose_name=ACCOUNT
+    )
+    category = models.ForeignKey(
+        BenefitCategory, on_delete=models.PROTECT, related_name="benefits", verbose_name=_("категория")
+    )
     valid_from = models.DateField(_("с"))
     valid_to = models.DateField(_("по"), null=True, blank=True)
     document = models.CharField(_("документ"), max_length=200, blank=True)
@@ -318,18 +332,25 @@ class Recalculation(models.Model):
     """A recalculation (перерасчёт) entered by staff with a reason; applied by
     the billing run of ``period`` as its own line."""
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="recalculations")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="recalculations")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="recalculations", verbose_name=ACCOUNT
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=SERVICE)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="recalculations", verbose_name=PERIOD)
     for_period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("за период")
     )
     amount = models.DecimalField(_("сумма"), **MONEY, help_text=_("Минус — уменьшение начисления."))
     reason = models.CharField(_("причина"), max_length=250)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("внёс"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("внесён"))
 
     class Meta:
         verbose_name = _("перерасчёт")
@@ -356,19 +377,35 @@ class LedgerEntry(models.Model):
         REFUND = "refund", _("возврат")
         CORRECTION = "correction", _("корректировка")
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="ledger")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="ledger")
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="ledger", verbose_name=ACCOUNT)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="ledger", verbose_name=PERIOD)
     kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices)
     amount = models.DecimalField(_("сумма"), **MONEY)
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=SERVICE
+    )
+    charge = models.ForeignKey(
+        Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("начисление")
+    )
     payment = models.OneToOneField(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+        "payments.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entry",
+        verbose_name=_("платёж"),
     )
     refund = models.OneToOneField(
-        "payments.Refund", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+        "payments.Refund",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entry",
+        verbose_name=_("возврат"),
     )
-    run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    run = models.ForeignKey(
+        BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("расчёт")
+    )
     for_period = models.ForeignKey(
         Period,
         on_delete=models.PROTECT,
@@ -376,15 +413,21 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Период долга, к которому относится оплата или пени."),
+        verbose_name=_("в счёт периода"),
     )
     occurred_on = models.DateField(_("дата"))
     description = models.CharField(_("описание"), max_length=250, blank=True)
     details = models.JSONField(
         _("расчёт"), default=dict, blank=True, help_text=_("Для пени: суммы и диапазоны дней, ставка, доля.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("создана"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("создал"),
     )
 
     class Meta:
@@ -426,8 +469,10 @@ class Statement(models.Model):
     ``corrections`` is non-negative; ``closing`` is the debt (negative is an
     advance)."""
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="statements")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="statements")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="statements", verbose_name=ACCOUNT
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="statements", verbose_name=PERIOD)
     opening = models.DecimalField(_("входящее сальдо"), **MONEY, default=0)
     charged = models.DecimalField(_("начислено"), **MONEY, default=0)
     benefits = models.DecimalField(_("льготы"), **MONEY, default=0)
@@ -438,7 +483,7 @@ class Statement(models.Model):
     corrections = models.DecimalField(_("корректировки"), **MONEY, default=0)
     closing = models.DecimalField(_("исходящее сальдо"), **MONEY, default=0)
     due_date = models.DateField(_("оплатить до"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("обновлена"))
 
     class Meta:
         verbose_name = _("оборотная ведомость")

@@ -10,10 +10,17 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import account_required
 from billing import charts, selectors
 from eirc import periods
-from eirc.money import format_rub
 
-CHARGES_TITLE = "Начисления по месяцам за последние 24 месяца"
-BALANCE_TITLE = "Долг и аванс на конец каждого месяца"
+CHARGES_TITLE = "Начисления по месяцам"
+BALANCE_TITLE = "Просроченный долг и аванс на конец каждого месяца"
+
+
+def _chart(svg: str, table, legend: str) -> dict:
+    return {
+        "svg": mark_safe(svg),  # noqa: S308 - built by billing.charts, every text escaped there
+        "legend": mark_safe(legend),  # noqa: S308 - built by billing.charts, every text escaped there
+        "table": table,
+    }
 
 
 @require_GET
@@ -24,20 +31,15 @@ def dashboard(request):
     values = [v for _, v in data.balances]
     chart = None
     if months:
-        chart = {
-            "svg": mark_safe(  # noqa: S308 - built by billing.charts, every text escaped there
-                charts.balance_bars_svg(
-                    chart_id="dash-balance",
-                    months=months,
-                    values=values,
-                    title=BALANCE_TITLE,
-                    desc=_balance_desc(months, values),
-                    width=560,
-                    height=240,
-                )
-            ),
-            "table": selectors.ChartData(months=[], series=[], balance_months=months, balances=values).balance_table(),
-        }
+        svg = charts.balance_bars_svg(
+            chart_id="dash-balance",
+            months=months,
+            values=values,
+            title=BALANCE_TITLE,
+            desc=charts.balance_desc(months, values),
+        )
+        table = selectors.ChartData(months=[], series=[], balance_months=months, balances=values).balance_table()
+        chart = _chart(svg, table, charts.balance_legend_html())
     return render(request, "billing/dashboard.html", {"d": data, "chart": chart})
 
 
@@ -61,59 +63,32 @@ def benefits(request):
     return render(request, "billing/benefits.html", selectors.benefits_for(account=request.account))
 
 
-def _charges_desc(data: selectors.ChartData) -> str:
-    totals = [sum(s.values[i] for s in data.series) for i in range(len(data.months))]
-    if not data.series:
-        return "Начислений за этот срок нет."
-    peak = max(range(len(totals)), key=lambda i: totals[i])
-    return (
-        f"Столбец на каждый месяц с {charts.month_label(data.months[0])} по {charts.month_label(data.months[-1])}, "
-        f"разделённый по {len(data.series)} услугам. Больше всего начислено за "
-        f"{charts.month_label(data.months[peak])}: {format_rub(totals[peak])}. "
-        "Точные суммы — в таблице под графиком."
-    )
-
-
-def _balance_desc(months, values) -> str:
-    if not months:
-        return "Данных о задолженности пока нет."
-    last = values[-1]
-    state = f"долг {format_rub(last)}" if last > 0 else f"аванс {format_rub(-last)}" if last < 0 else "без долга"
-    return (
-        f"Сальдо на конец каждого месяца с {charts.month_label(months[0])} по {charts.month_label(months[-1])}: "
-        f"выше нулевой линии — долг, ниже — аванс. На конец {charts.month_label(months[-1])} — {state}. "
-        "Точные суммы — в таблице под графиком."
-    )
-
-
 @require_GET
 @account_required
 def charts_page(request):
     data = selectors.chart_data(account=request.account)
-    charges_chart = {
-        "svg": mark_safe(  # noqa: S308 - built by billing.charts, every text escaped there
-            charts.stacked_bars_svg(
-                chart_id="chart-charges",
-                months=data.months,
-                series=data.series,
-                title=CHARGES_TITLE,
-                desc=_charges_desc(data),
-            )
+    charges_chart = _chart(
+        charts.stacked_bars_svg(
+            chart_id="chart-charges",
+            months=data.months,
+            series=data.series,
+            title=CHARGES_TITLE,
+            desc=charts.charges_desc(data.months, data.series),
         ),
-        "table": data.charges_table(),
-    }
-    balance_chart = {
-        "svg": mark_safe(  # noqa: S308 - built by billing.charts, every text escaped there
-            charts.balance_bars_svg(
-                chart_id="chart-balance",
-                months=data.balance_months,
-                values=data.balances,
-                title=BALANCE_TITLE,
-                desc=_balance_desc(data.balance_months, data.balances),
-            )
+        data.charges_table(),
+        charts.legend_html(chart_id="chart-charges", names=[s.name for s in data.series]),
+    )
+    balance_chart = _chart(
+        charts.balance_bars_svg(
+            chart_id="chart-balance",
+            months=data.balance_months,
+            values=data.balances,
+            title=BALANCE_TITLE,
+            desc=charts.balance_desc(data.balance_months, data.balances),
         ),
-        "table": data.balance_table(),
-    }
+        data.balance_table(),
+        charts.balance_legend_html(),
+    )
     return render(
         request, "billing/charts.html", {"charges_chart": charges_chart, "balance_chart": balance_chart, "data": data}
     )

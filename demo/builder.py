@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.flatpages.models import FlatPage
@@ -119,7 +120,7 @@ class DemoBuilder:
             Office.objects.get_or_create(
                 name=name,
                 defaults={
-                    "address": address,
+                    "address": address or settings.EIRC["ADDRESS"],
                     "hours": hours,
                     "phones": phones,
                     "email": email,
@@ -232,6 +233,8 @@ class DemoBuilder:
                     "heated_area": plan.area,
                     "residents": plan.residents,
                     "opened_on": plan.opened_on,
+                    "els": plan.els,
+                    "gis_document_id": plan.ipd,
                 },
             )
             self.accounts[plan.index] = account

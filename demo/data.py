@@ -289,10 +289,12 @@ BENEFIT_CATEGORIES = (
     ),
 )
 
+# The central office's address is the centre's own (settings EIRC["ADDRESS"],
+# printed in every page's footer and on receipts): None here.
 OFFICES = (
     (
         "Центральный офис ЕИРЦ",
-        "299011, г. Севастополь, ул. Большая Морская, д. 28",
+        None,
         "Пн–Пт 8:00–18:00, без перерыва\nСб 9:00–14:00\nВс — выходной",
         "+7 (8692) 55-10-10; 8-800-100-92-92 (бесплатно)",
         "info@sev-eirc.ru",
@@ -452,6 +454,8 @@ class AccountPlan:
     has_hot_meter: bool
     payer: str  # regular | late | round | partial
     source: str  # online | registry | cash
+    els: str = ""  # ЕЛС of ГИС ЖКХ, 10 characters
+    ipd: str = ""  # ИПД, 18 characters
 
 
 def account_plan(index: int) -> AccountPlan:
@@ -495,6 +499,9 @@ def account_plan(index: int) -> AccountPlan:
         has_hot_meter=has_hot_meter,
         payer=payer,
         source=source,
+        # ГИС ЖКХ ids, printed on the ЕПД: ЕЛС (10 characters, 92 — Севастополь) and ИПД (18).
+        els=f"92{rng.randint(0, 10**8 - 1):08d}",
+        ipd=f"92{rng.randint(0, 10**8 - 1):08d}-{rng.randint(0, 10**7 - 1):07d}",
     )
 
 

@@ -40,7 +40,9 @@ class IssuedDocument(models.Model):
 
     code = models.CharField(_("код проверки"), max_length=16, unique=True)
     kind = models.CharField(_("вид"), max_length=12, choices=Kind.choices)
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="issued_documents")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="issued_documents", verbose_name=_("лицевой счёт")
+    )
     title = models.CharField(_("название"), max_length=200)
     sha256 = models.CharField(_("SHA-256 файла"), max_length=64, blank=True)
     issued_at = models.DateTimeField(_("выдан"), auto_now_add=True)
@@ -64,13 +66,17 @@ class Receipt(models.Model):
         READY = "ready", _("готова")
         FAILED = "failed", _("ошибка")
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="receipts")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="receipts")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("лицевой счёт")
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("период"))
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(_("файл"), storage=_private, upload_to="receipts/%Y/%m/", blank=True)
-    statement_hash = models.CharField(max_length=64, blank=True)
+    statement_hash = models.CharField(max_length=64, blank=True, verbose_name=_("отпечаток данных"))
     total_due = models.DecimalField(_("к оплате"), max_digits=12, decimal_places=2, null=True, blank=True)
-    document = models.OneToOneField(IssuedDocument, on_delete=models.PROTECT, null=True, blank=True)
+    document = models.OneToOneField(
+        IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("документ")
+    )
     rendered_at = models.DateTimeField(_("сформирована"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("отправлена"), null=True, blank=True)
     checked_at = models.DateTimeField(
@@ -79,7 +85,7 @@ class Receipt(models.Model):
         blank=True,
         help_text=_("Когда последний раз проверено, что файл актуален."),
     )
-    error = models.CharField(max_length=250, blank=True)
+    error = models.CharField(max_length=250, blank=True, verbose_name=_("ошибка"))
 
     class Meta:
         verbose_name = _("квитанция")
@@ -104,8 +110,12 @@ class CertificateRequest(models.Model):
         READY = "ready", _("готов")
         REJECTED = "rejected", _("отказано")
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="certificate_requests")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="certificate_requests", verbose_name=_("лицевой счёт")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("пользователь")
+    )
     kind = models.CharField(_("вид"), max_length=12, choices=Kind.choices)
     date_from = models.DateField(_("с"), null=True, blank=True)
     date_to = models.DateField(_("по"), null=True, blank=True)
@@ -113,12 +123,19 @@ class CertificateRequest(models.Model):
     status = models.CharField(_("состояние"), max_length=12, choices=Status.choices, default=Status.NEW)
     reject_reason = models.CharField(_("причина отказа"), max_length=500, blank=True)
     file = models.FileField(_("файл"), storage=_private, upload_to="certificates/%Y/%m/", blank=True)
-    document = models.OneToOneField(IssuedDocument, on_delete=models.PROTECT, null=True, blank=True)
+    document = models.OneToOneField(
+        IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("документ")
+    )
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("обработал"),
     )
     created_at = models.DateTimeField(_("заказан"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("изменён"))
     ready_at = models.DateTimeField(_("готов"), null=True, blank=True)
 
     class Meta:
@@ -175,7 +192,9 @@ class ReceiptBatch(models.Model):
         RUNNING = "running", _("выполняется")
         DONE = "done", _("завершён")
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="receipt_batches")
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="receipt_batches", verbose_name=_("период")
+    )
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     total = models.PositiveIntegerField(_("счетов"), default=0)
     chunks = models.PositiveIntegerField(_("частей"), default=0)
@@ -186,7 +205,12 @@ class ReceiptBatch(models.Model):
     started_at = models.DateTimeField(_("начат"), auto_now_add=True)
     finished_at = models.DateTimeField(_("завершён"), null=True, blank=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("запустил"),
     )
 
     class Meta:

@@ -24,6 +24,7 @@ from eirc import periods as P
 from eirc.models import Period
 from eirc.money import ZERO, round_money, split_proportionally
 from meters.models import Meter, Reading, Zone
+from meters.window import window_days
 
 ZONE_NAMES = dict(Zone.choices)
 
@@ -64,7 +65,7 @@ def _service_line(charge: Charge) -> dict:
 
 def _meters(account, month: dt.date) -> list[dict]:
     """Active meters (and those removed during the period) with the reading
-    of the period and the one before it, per zone."""
+    of the period and the one before it, per zone; and the meters' services."""
     meters = list(
         Meter.objects.filter(account=account, installed_on__lt=P.next_period(month))
         .exclude(status=Meter.Status.REMOVED, removed_on__lt=month)
@@ -72,7 +73,7 @@ def _meters(account, month: dt.date) -> list[dict]:
         .order_by("service__position", "service__name", "serial")
     )
     if not meters:
-        return []
+        return [], []
     latest: dict[tuple[int, str], list] = {}
     for meter_id, zone, per, value in (
         Reading.objects.filter(meter__in=meters, status=Reading.Status.CURRENT, period__month__lte=month)
@@ -102,7 +103,23 @@ def _meters(account, month: dt.date) -> list[dict]:
                     "verification_expired": m.verification_due < P.next_period(month),
                 }
             )
-    return out
+    return out, [m.service for m in meters]
+
+
+def _readings_window(services) -> str:
+    """When readings are taken, from the settings (and a service's own days
+    where it has them): «с 20 по 25 число», or «с 20 по 25 число (Электроснабжение —
+    с 15 по 25 число)»."""
+    default = window_days(None)
+    text = f"с {default[0]} по {default[1]} число"
+    own = {}
+    for service in services:
+        days = window_days(service)
+        if days != default:
+            own.setdefault(service.name, days)
+    if own:
+        text += " (" + "; ".join(f"{name} — с {a} по {b} число" for name, (a, b) in own.items()) + ")"
+    return text
 
 
 def centre_payee() -> Payee:
@@ -196,6 +213,7 @@ def receipt_data(*, account, period: Period) -> dict:
             payee=centre_payee(), amount=total_due, account_number=account.number, period=month, payer_address=address
         )
     due = st.due_date or P.due_date(month)
+    meters, meter_services = _meters(account, month)
     return {
         "account": {
             "number": account.number,
@@ -236,7 +254,8 @@ def receipt_data(*, account, period: Period) -> dict:
             "advance": -closing if closing < 0 else ZERO,
             "total_due": total_due,
         },
-        "meters": _meters(account, month),
+        "meters": meters,
+        "readings_window": _readings_window(meter_services),
         "centre": {
             "name": settings.EIRC["NAME"],
             "full_name": settings.EIRC["FULL_NAME"],

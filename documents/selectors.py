@@ -97,7 +97,9 @@ def reference_articles():
 class ReceiptRow:
     month: dt.date
     period_id: int
-    amount: object  # Decimal: what the period added to the debt
+    charged: object  # Decimal: the month's services after benefits and recalculations («Начислено»)
+    penalties: object  # Decimal: penalties of the month («Пени»)
+    amount: object  # Decimal: what the period added to the debt (charged + penalties + refunds + corrections)
     total_due: object  # Decimal: the closing balance (to pay), never negative
     remaining: object  # Decimal: what of ``amount`` is still unpaid (FIFO)
     due_date: dt.date | None
@@ -144,6 +146,8 @@ def receipts_for(*, account) -> list[ReceiptRow]:
             ReceiptRow(
                 month=month,
                 period_id=st.period_id,
+                charged=st.charged - st.benefits + st.recalculations,
+                penalties=st.penalties,
                 amount=inc,
                 total_due=st.closing if st.closing > 0 else 0,
                 remaining=remaining.get(month, 0),

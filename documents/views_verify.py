@@ -16,12 +16,17 @@ from documents import selectors, services
 
 @require_GET
 def verify(request, code: str = ""):
+    """The form (``/documents/verify/``, nothing asked yet: no verdict, 200)
+    and the answer for a code typed or read from a QR code."""
     typed = request.GET.get("code")
-    if typed is not None and not code:
+    if not code:
+        if typed is None:
+            return render(request, "documents/verify.html", {"asked": False})
         normal = services.normalize_code(typed)
         if normal:
             return redirect("documents:verify", code=normal)
-        return render(request, "documents/verify.html", {"asked": False})
+        error = "Введите код проверки: он напечатан на документе рядом с QR-кодом."
+        return render(request, "documents/verify.html", {"asked": False, "error": error})
     normal = services.normalize_code(code)
     doc = selectors.document_by_code(normal) if normal else None
     response = render(

@@ -15,3 +15,7 @@ class CoreConfig(AppConfig):
         from eirc import converters
 
         converters.register()
+
+        from eirc.admin import install_money_display
+
+        install_money_display()

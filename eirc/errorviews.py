@@ -1,18 +1,21 @@
 """Error pages: the resident API (``/api/``) answers errors in JSON, like
 its own responses (``{"error": {"code", "message"}}``); everything else gets
-Django's pages with the site's templates."""
+the site's Russian pages (templates 400/403/404 through Django's views, 500
+through :func:`eirc.views.server_error`)."""
 
 from __future__ import annotations
 
 from django.http import JsonResponse
 from django.views import defaults
 
+from eirc import views
+
 API_PREFIX = "/api/"
 
 _MESSAGES = {
-    400: ("bad_request", "Некорректный запрос."),
+    400: ("bad_request", "Неверный запрос."),
     403: ("forbidden", "Доступ запрещён."),
-    404: ("not_found", "Не найдено: проверьте адрес запроса (документация — docs/api.md)."),
+    404: ("not_found", "Не найдено: проверьте адрес запроса."),
     500: ("server_error", "Внутренняя ошибка сервера. Повторите запрос позже."),
 }
 
@@ -43,4 +46,4 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    return _json(500) if _api(request) else defaults.server_error(request)
+    return _json(500) if _api(request) else views.server_error(request)

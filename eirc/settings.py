@@ -9,6 +9,7 @@ console email, sandbox payments. Production sets variables (see
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -72,9 +73,11 @@ else:
     if not ALLOWED_HOSTS:
         _refuse("ALLOWED_HOSTS is empty: with DEBUG off list the site's host names.")
 
-# Public address of the site: emailed links are built from it, never from the
-# request's Host header.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Public address of the site: emailed links and the payment gateway's return
+# address are built from it, never from the request's Host header. Unset, it
+# is the embedded server's own address: `make run` serves on PORT (8000), so
+# `PORT=8080 make run` links to :8080.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.flatpages",
     "django.contrib.humanize",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "captcha",
@@ -123,6 +127,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "eirc.urls"
+# Widgets render through the project's templates too, so templates/ may
+# override a package's widget (templates/captcha/widgets/captcha.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "eirc.wsgi.application"
 
 TEMPLATES = [
@@ -306,8 +313,8 @@ EIRC = {
     "FULL_NAME": env.str("EIRC_FULL_NAME", default="Единый информационно-расчётный центр города Севастополя"),
     "HOTLINE": env.str("EIRC_HOTLINE", default="+7 (8692) 00-00-00"),
     "EMAIL": env.str("EIRC_EMAIL", default="info@sev-eirc.ru"),
-    "ADDRESS": env.str("EIRC_ADDRESS", default="299011, г. Севастополь, ул. Большая Морская, д. 1"),
-    "WEBSITE": env.str("EIRC_WEBSITE", default="http://sev-eirc.ru"),
+    "ADDRESS": env.str("EIRC_ADDRESS", default="299011, г. Севастополь, ул. Большая Морская, д. 28"),
+    "WEBSITE": env.str("EIRC_WEBSITE", default="https://sev-eirc.ru"),
 }
 
 # --- Payments -------------------------------------------------------------
@@ -367,6 +374,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
 CAPTCHA_LENGTH = 5
 CAPTCHA_FONT_SIZE = 30
+# The audio version of the captcha (a link beside the picture) is spoken by
+# Debian's flite (scripts/ensure-debian-packages installs it); without flite
+# the link is not shown.
+CAPTCHA_FLITE_PATH = env.str("CAPTCHA_FLITE_PATH", default=shutil.which("flite") or "") or None
 
 # --- Sessions and security (DOMAIN security baseline) -------------------------
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute lifetime
@@ -378,6 +389,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "eirc.views.csrf_failure"
 CSP = env.str(
     "CONTENT_SECURITY_POLICY",
     default=(

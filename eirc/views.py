@@ -51,3 +51,20 @@ def health(request):
         broker_ok, checks["broker"] = broker
         ok = ok and broker_ok
     return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+
+
+def server_error(request):
+    """The 500 page in Russian (``handler500``). Rendered without the request:
+    no context processors, no session or database access, which may be what
+    failed."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render({"EIRC": settings.EIRC}))
+
+
+def csrf_failure(request, reason=""):
+    """A refused form (``CSRF_FAILURE_VIEW``): the Russian page, in the site's layout."""
+    from django.shortcuts import render
+
+    return render(request, "403_csrf.html", status=403)

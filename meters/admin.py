@@ -12,20 +12,31 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import add_account_inline
-from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
+from eirc.admin import (
+    BigTableAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    RecentInlineMixin,
+    TabularInline,
+    account_number,
+)
 from meters.models import Meter, Reading, ReminderSent, Submission
 
 
-class ReadingInline(ReadOnlyInlineMixin, admin.TabularInline):
-    """The meter's reading history, newest period first. Readings are entered
-    through ``reading_enter_by_operator`` (the page linked above), which
-    applies the same checks as a resident's submission and keeps replaced
-    readings in the history; they are never edited in place."""
+class ReadingInline(RecentInlineMixin, ReadOnlyInlineMixin, TabularInline):
+    """The meter's latest readings, newest period first (the whole history is
+    the readings list filtered by the meter, linked above). Readings are
+    entered through ``reading_enter_by_operator`` (the page linked above),
+    which applies the same checks as a resident's submission and keeps
+    replaced readings in the history; they are never edited in place."""
 
     model = Reading
+    fk_name = "meter"
     fields = ("period", "zone", "value", "taken_on", "source", "status", "entered_by", "created_at")
     readonly_fields = fields
-    ordering = ("-period__month", "zone", "-created_at")
+    recent_limit = 36
+    recent_order = ("-period__month", "zone", "-created_at")
+    verbose_name_plural = _("последние показания (вся история — по ссылке «Все показания счётчика» выше)")
     show_change_link = False
 
     def get_queryset(self, request):
@@ -67,6 +78,8 @@ class MeterAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:meters_operator_entry", args=[obj.pk])
         links = format_html('<a class="button" href="{}">{}</a>', url, _("Внести показания со слов жителя"))
+        history = reverse("admin:meters_reading_changelist") + f"?meter__id__exact={obj.pk}"
+        links += format_html(' <a href="{}">{}</a>', history, _("Все показания счётчика"))
         if obj.status == Meter.Status.ACTIVE:
             replace = reverse("admin:meters_replace", args=[obj.pk])
             links += format_html(' <a class="button" href="{}">{}</a>', replace, _("Заменить счётчик"))
@@ -107,7 +120,7 @@ class ReadingAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return obj.meter.account.number
 
 
-class SubmissionReadingInline(ReadOnlyInlineMixin, admin.TabularInline):
+class SubmissionReadingInline(ReadOnlyInlineMixin, TabularInline):
     model = Reading
     fields = ("meter", "zone", "period", "value", "status")
     readonly_fields = fields
@@ -138,7 +151,7 @@ class ReminderSentAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 # --- the account page: its meters ---------------------------------------------------
 
 
-class MeterInline(admin.TabularInline):
+class MeterInline(TabularInline):
     model = Meter
     fk_name = "account"
     extra = 0

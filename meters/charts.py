@@ -1,7 +1,10 @@
 """The monthly consumption chart of a meter: a pure function, data in, SVG
-markup out. No scripts, no ``style`` attributes (CSP), presentation
-attributes only; ``role="img"`` with ``<title>``/``<desc>`` named by
-``aria-labelledby``; the page shows the same numbers as a table."""
+markup out, in the two sizes of :mod:`eirc.charts` (text at least 12 px on
+any screen; the compact one shows the last 12 months). Round ticks in the
+meter's unit, Russian month labels that never overlap, the average as a
+dashed line named in the legend under the chart (never a label over the
+bars). No scripts, no ``style`` attributes (CSP); ``role="img"`` with
+``<title>``/``<desc>``; the page shows the same numbers as a table."""
 
 from __future__ import annotations
 
@@ -9,17 +12,24 @@ import datetime as dt
 from decimal import Decimal
 from html import escape
 
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
+from eirc.charts import (
+    INK,
+    Frame,
+    both,
+    f1,
+    left_margin,
+    month_title,
+    nice_ticks,
+    number,
+    open_svg,
+    scale,
+    x_months,
+    y_axis,
+)
+
 BAR = "#1b4f8a"
-AVG = "#c0392b"
-GRID = "#d0d0d0"
-FONT = 'font-family="sans-serif"'
-
-
-def _num(value: Decimal) -> str:
-    text = f"{value.normalize():f}" if value else "0"
-    return text.replace(".", ",")
+AVG = "#b42318"
+COMPACT_MONTHS = 12
 
 
 def consumption_svg(
@@ -30,59 +40,67 @@ def consumption_svg(
     title: str,
     chart_id: str = "consumption",
 ) -> str:
-    """A bar per period (no bar where there is no data), a dashed line at the
-    average, the axis in ``unit``. Returns SVG markup (escaped text)."""
-    values = [v for _p, v in points if v is not None]
-    top = max([*values, average, Decimal(1)])
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
-    n = max(len(points), 1)
-    step = plot_w / n
-    bar_w = max(step * 0.7, 1)
-
-    def y(value: Decimal) -> float:
-        return TOP + plot_h - float(value / top) * plot_h
-
+    """A bar per period (no bar where there is no data) and a dashed line at
+    the average, the axis in ``unit``; both sizes. Returns SVG markup (every
+    text escaped)."""
     desc = (
-        f"Расход по месяцам за {len(points)} мес., {unit}; средний — {_num(average)} {unit} в месяц. "
+        f"Расход по месяцам за {len(points)} мес., {unit}; средний — {number(average)} {unit} в месяц. "
         "Те же числа — в таблице под графиком."
     )
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="consumption-chart">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
-    ]
-    for i in range(5):
-        level = top * i / 4
-        yy = y(level)
-        out.append(f'<line x1="{LEFT}" y1="{yy:.1f}" x2="{WIDTH - RIGHT}" y2="{yy:.1f}" stroke="{GRID}"/>')
+
+    def render(frame: Frame) -> str:
+        shown = points[-COMPACT_MONTHS:] if frame.name == "compact" else points
+        font = frame.font
+        height = 250 if frame.name == "wide" else 220
+        values = [v for _p, v in shown if v is not None]
+        ticks = nice_ticks(Decimal(0), max([*values, average, Decimal(0)]) or Decimal(1), ticks=4)
+        left, right, top, bottom = left_margin(ticks, font, label=number), frame.width - 8.0, 10.0, height - font * 3.2
+        y_of = scale(ticks, top, bottom)
+        slot = (right - left) / max(len(shown), 1)
+        bar_w = max(slot * 0.7, 1.0)
+        out = open_svg(chart_id=chart_id, frame=frame, height=height, title=title, desc=desc, css="consumption-chart")
+        y_axis(out, ticks=ticks, y_of=y_of, left=left, right=right, font=font, label=number)
+        for i, (period, value) in enumerate(shown):
+            if value is None:
+                continue
+            x = left + i * slot + (slot - bar_w) / 2
+            y = y_of(value)
+            out.append(
+                f'<rect class="bar" x="{f1(x)}" y="{f1(y)}" width="{f1(bar_w)}" height="{f1(max(y_of(0) - y, 0))}" '
+                f'fill="{BAR}"><title>{month_title(period)}: {escape(number(value))} {escape(unit)}</title></rect>'
+            )
+        ya = y_of(average)
         out.append(
-            f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end" font-size="11" {FONT}>'
-            f"{escape(_num(level.quantize(Decimal('0.1'))))}</text>"
+            f'<line class="average" x1="{f1(left)}" y1="{f1(ya)}" x2="{f1(right)}" y2="{f1(ya)}" stroke="{AVG}" '
+            'stroke-width="2" stroke-dasharray="6 4"/>'
         )
-    for i, (period, value) in enumerate(points):
-        x = LEFT + i * step + (step - bar_w) / 2
-        if value is not None:
-            yy = y(value)
-            out.append(
-                f'<rect x="{x:.1f}" y="{yy:.1f}" width="{bar_w:.1f}" height="{TOP + plot_h - yy:.1f}" fill="{BAR}">'
-                f"<title>{period:%m.%Y}: {escape(_num(value))} {escape(unit)}</title></rect>"
-            )
-        if i % 3 == 0 or i == len(points) - 1:
-            out.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="11" '
-                f"{FONT}>{period:%m.%y}</text>"
-            )
-    ya = y(average)
-    out.append(
-        f'<line x1="{LEFT}" y1="{ya:.1f}" x2="{WIDTH - RIGHT}" y2="{ya:.1f}" stroke="{AVG}" stroke-width="2" '
-        'stroke-dasharray="6 4"/>'
+        x_months(
+            out,
+            months=[p for p, _v in shown],
+            x_center=lambda i: left + (i + 0.5) * slot,
+            baseline=bottom + font * 1.3,
+            font=font,
+            slot=slot,
+        )
+        out.append("</svg>")
+        return "".join(out)
+
+    return both(render)
+
+
+def legend_html(*, average: Decimal, unit: str) -> str:
+    """The legend under the chart: the bars and the dashed average, in words."""
+    bar = (
+        '<svg class="legend-swatch" width="16" height="14" viewBox="0 0 16 14" aria-hidden="true" focusable="false">'
+        f'<rect x="0.5" y="0.5" width="15" height="13" fill="{BAR}" stroke="{INK}" stroke-width="1"/></svg>'
     )
-    out.append(
-        f'<text x="{WIDTH - RIGHT}" y="{ya - 5:.1f}" text-anchor="end" font-size="12" fill="{AVG}" {FONT}>'
-        f"средний: {escape(_num(average))} {escape(unit)}</text>"
+    line = (
+        '<svg class="legend-swatch" width="24" height="14" viewBox="0 0 24 14" aria-hidden="true" focusable="false">'
+        f'<line x1="0" y1="7" x2="24" y2="7" stroke="{AVG}" stroke-width="2" stroke-dasharray="6 4"/></svg>'
     )
-    out.append(f'<text x="4" y="{TOP + 4}" font-size="11" {FONT}>{escape(unit)}</text>')
-    out.append("</svg>")
-    return "".join(out)
+    return (
+        '<ul class="chart-legend list-unstyled">'
+        f'<li class="legend-item">{bar} Расход за месяц, {escape(unit)}</li>'
+        f'<li class="legend-item">{line} Средний расход: {escape(number(average))} {escape(unit)} в месяц</li>'
+        "</ul>"
+    )

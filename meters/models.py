@@ -19,19 +19,31 @@ class Zone(models.TextChoices):
     NIGHT = "night", _("ночь")
 
 
+class ZoneSet(models.TextChoices):
+    """The zones a meter counts or a service is priced by (stored as a
+    comma-separated list of :class:`Zone` values)."""
+
+    SINGLE = "single", _("одна зона (однотарифный)")
+    DAY_NIGHT = "day,night", _("две зоны: день и ночь")
+
+
 class Meter(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("работает")
         REMOVED = "removed", _("снят")
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="meters")
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="meters", verbose_name=_("лицевой счёт")
+    )
     # Named by string: billing sits above meters and imports this module; the
     # database ties a meter to the service it measures, the code of meters
     # only reads the service's name, unit and readings window through it.
-    service = models.ForeignKey("billing.Service", on_delete=models.PROTECT, related_name="meters")
+    service = models.ForeignKey(
+        "billing.Service", on_delete=models.PROTECT, related_name="meters", verbose_name=_("услуга")
+    )
     serial = models.CharField(_("заводской номер"), max_length=40)
     model_name = models.CharField(_("модель"), max_length=80, blank=True)
-    zones = models.CharField(_("зоны"), max_length=40, default=Zone.SINGLE, help_text=_("single или day,night"))
+    zones = models.CharField(_("зоны"), max_length=40, choices=ZoneSet.choices, default=ZoneSet.SINGLE)
     digits = models.PositiveSmallIntegerField(_("разрядность (целая часть)"), default=5)
     installed_on = models.DateField(_("установлен"))
     verification_due = models.DateField(_("следующая поверка"))
@@ -75,13 +87,17 @@ class Submission(models.Model):
 
     class Channel(models.TextChoices):
         WEB = "web", _("личный кабинет")
-        API = "api", _("API")
+        API = "api", _("программа (API)")
         OPERATOR = "operator", _("оператор")
         IMPORT = "import", _("импорт")
 
     code = models.CharField(_("код подтверждения"), max_length=16, unique=True)
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="submissions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("лицевой счёт")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("пользователь")
+    )
     channel = models.CharField(_("канал"), max_length=10, choices=Channel.choices)
     client_key = models.CharField(_("ключ идемпотентности"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("когда"), auto_now_add=True)
@@ -118,14 +134,21 @@ class Reading(models.Model):
         CURRENT = "current", _("принято")
         REPLACED = "replaced", _("заменено")
 
-    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings")
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings", verbose_name=_("счётчик"))
     zone = models.CharField(_("зона"), max_length=10, choices=Zone.choices, default=Zone.SINGLE)
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="readings")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="readings", verbose_name=_("период"))
     value = models.DecimalField(_("показание"), max_digits=14, decimal_places=3)
     taken_on = models.DateField(_("дата снятия"))
     source = models.CharField(_("источник"), max_length=10, choices=Source.choices)
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.CURRENT)
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="readings")
+    submission = models.ForeignKey(
+        Submission,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="readings",
+        verbose_name=_("передача показаний"),
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -169,10 +192,12 @@ class ReminderSent(models.Model):
         WINDOW_CLOSING = "window_closing", _("приём показаний заканчивается")
         VERIFICATION = "verification", _("скоро поверка")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("пользователь")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("вид"))
     key = models.CharField(_("ключ"), max_length=64, help_text=_("Период или прибор учёта"))
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("отправлено"))
 
     class Meta:
         verbose_name = _("отправленное напоминание")

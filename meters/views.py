@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,7 +15,7 @@ from accounts.models import ApiToken
 from eirc.errors import DomainError
 from eirc.periods import today as local_today
 from meters import selectors
-from meters.charts import consumption_svg
+from meters.charts import consumption_svg, legend_html
 from meters.confirmation import confirmation_text
 from meters.forms import ReadingsForm, TokenForm
 from meters.services import ReadingErrors, reading_submit
@@ -91,6 +93,7 @@ def history(request, meter_id):
             "points": points,
             "average": average,
             "chart": consumption_svg(points, average, unit=meter.service.unit, title=title),
+            "legend": legend_html(average=average, unit=meter.service.unit),
             "chart_title": title,
         },
     )
@@ -113,7 +116,10 @@ def tokens(request):
         else:
             form = TokenForm()
     rows = ApiToken.objects.filter(user=request.user).select_related("account")
-    response = render(request, "meters/tokens.html", {"form": form, "tokens": rows, "new_token": new_token})
+    api_base = settings.SITE_URL + reverse("meters_api:meters").removesuffix("meters/")
+    response = render(
+        request, "meters/tokens.html", {"form": form, "tokens": rows, "new_token": new_token, "api_base": api_base}
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -11,14 +11,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, account_number
+from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, TabularInline, account_number
 from payments.models import Payment, Refund, RegistryImport, SandboxPayment, WebhookEvent
 
 # Payment fields staff may edit: none of them touches status, amount or the ledger.
 PAYMENT_EDITABLE_FIELDS = ("receipt_email",)
 
 
-class RefundInline(ReadOnlyInlineMixin, admin.TabularInline):
+class RefundInline(ReadOnlyInlineMixin, TabularInline):
     model = Refund
     fields = ("created_at", "amount", "status", "reason", "created_by", "completed_at")
     readonly_fields = fields

@@ -23,7 +23,7 @@ MAX_UPLOAD = 10 * 1024 * 1024
 
 
 class RefundForm(forms.Form):
-    amount = forms.CharField(label=_("Сумма возврата, ₽"), help_text=_("С копейками, например 600,00"))
+    amount = forms.CharField(label=_("Сумма возврата, ₽"), help_text=_("В рублях, например 600 или 600,50"))
     reason = forms.CharField(label=_("Причина"), max_length=250)
     # One form, one refund: a double submit reuses this key.
     key = forms.UUIDField(widget=forms.HiddenInput)

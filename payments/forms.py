@@ -8,7 +8,7 @@ class PayForm(forms.Form):
     amount = forms.CharField(
         label=_("Сумма, ₽"),
         max_length=20,
-        help_text=_("С копейками, например 1234,56"),
+        help_text=_("В рублях, например 1000 или 1234,56"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     email = email_field(_("Электронная почта для чека"))

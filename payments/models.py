@@ -34,9 +34,20 @@ class Payment(models.Model):
         REGISTRY = "registry", _("реестр банка")
         CASH = "cash", _("касса")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="payments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    class Provider(models.TextChoices):
+        """Who carried the payment (the provider's ``name``; empty for cash)."""
+
+        YOOKASSA = "yookassa", _("ЮKassa")
+        SANDBOX = "sandbox", _("песочница (демо)")
+        REGISTRY = "registry", _("реестр банка")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("номер платежа"))
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("лицевой счёт")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("пользователь")
+    )
     source = models.CharField(_("способ"), max_length=10, choices=Source.choices, default=Source.ONLINE)
     amount = models.DecimalField(_("сумма"), **MONEY)
     currency = models.CharField(_("валюта"), max_length=3, default="RUB")
@@ -44,7 +55,7 @@ class Payment(models.Model):
     for_period = models.ForeignKey(
         Period, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("за период")
     )
-    provider = models.CharField(_("платёжный сервис"), max_length=40, blank=True)
+    provider = models.CharField(_("платёжный сервис"), max_length=40, blank=True, choices=Provider.choices)
     idempotence_key = models.UUIDField(_("ключ идемпотентности"), default=uuid.uuid4, unique=True, editable=False)
     provider_payment_id = models.CharField(_("id у платёжного сервиса"), max_length=64, null=True, blank=True)
     external_id = models.CharField(
@@ -58,11 +69,16 @@ class Payment(models.Model):
     receipt_email = models.EmailField(_("почта для чека"), blank=True)
     paid_at = models.DateTimeField(_("оплачен"), null=True, blank=True)
     created_at = models.DateTimeField(_("создан"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("изменён"))
     last_checked_at = models.DateTimeField(_("последняя проверка"), null=True, blank=True)
     failure_reason = models.CharField(_("причина отказа"), max_length=250, blank=True)
     registry = models.ForeignKey(
-        "RegistryImport", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        "RegistryImport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("реестр банка"),
     )
     form_token = models.UUIDField(
         _("ключ формы"),
@@ -119,16 +135,22 @@ class Refund(models.Model):
         SUCCEEDED = "succeeded", _("выполнен")
         CANCELED = "canceled", _("отклонён")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("номер возврата"))
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("платёж"))
     amount = models.DecimalField(_("сумма"), **MONEY)
     status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    idempotence_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    provider_refund_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    idempotence_key = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("ключ идемпотентности")
+    )
+    provider_refund_id = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, verbose_name=_("номер возврата в платёжном сервисе")
+    )
     reason = models.CharField(_("причина"), max_length=250)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("оформил")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("создан"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("завершён"))
 
     class Meta:
         verbose_name = _("возврат")
@@ -160,15 +182,17 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", _("обработано")
         REJECTED = "rejected", _("отклонено")
 
-    provider = models.CharField(max_length=40)
+    provider = models.CharField(max_length=40, choices=Payment.Provider.choices, verbose_name=_("платёжный сервис"))
     event = models.CharField(_("событие"), max_length=60)
     object_id = models.CharField(_("объект"), max_length=64)
     remote_addr = models.GenericIPAddressField(_("адрес отправителя"), null=True, blank=True)
-    body = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
-    note = models.CharField(max_length=250, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    body = models.JSONField(default=dict, verbose_name=_("тело уведомления"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.RECEIVED, verbose_name=_("состояние")
+    )
+    note = models.CharField(max_length=250, blank=True, verbose_name=_("примечание"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("получено"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("обработано"))
 
     class Meta:
         verbose_name = _("уведомление платёжного сервиса")
@@ -186,12 +210,14 @@ class RegistryImport(models.Model):
     """A bank's registry file of offline payments, imported once (checksum)."""
 
     filename = models.CharField(_("файл"), max_length=250)
-    checksum = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    checksum = models.CharField(_("контрольная сумма (SHA-256)"), max_length=64, unique=True)
     rows = models.PositiveIntegerField(_("строк"), default=0)
     total = models.DecimalField(_("сумма"), **MONEY, default=0)
-    imported_at = models.DateTimeField(auto_now_add=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    report = models.JSONField(default=dict, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True, verbose_name=_("загружен"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("загрузил")
+    )
+    report = models.JSONField(default=dict, blank=True, verbose_name=_("отчёт"))
 
     class Meta:
         verbose_name = _("реестр платежей")
@@ -208,14 +234,14 @@ class SandboxPayment(models.Model):
     (idempotent create by key, authoritative status on fetch) but lives in our
     database so that ``make run`` needs nothing outside."""
 
-    id = models.CharField(primary_key=True, max_length=40)
-    idempotence_key = models.CharField(max_length=64, unique=True)
-    amount = models.DecimalField(**MONEY)
-    status = models.CharField(max_length=20, default="pending")
-    paid = models.BooleanField(default=False)
-    metadata = models.JSONField(default=dict)
-    refunded = models.DecimalField(**MONEY, default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.CharField(primary_key=True, max_length=40, verbose_name=_("номер в песочнице"))
+    idempotence_key = models.CharField(max_length=64, unique=True, verbose_name=_("ключ идемпотентности"))
+    amount = models.DecimalField(**MONEY, verbose_name=_("сумма"))
+    status = models.CharField(max_length=20, default="pending", verbose_name=_("состояние"))
+    paid = models.BooleanField(default=False, verbose_name=_("оплачен"))
+    metadata = models.JSONField(default=dict, verbose_name=_("метаданные"))
+    refunded = models.DecimalField(**MONEY, default=0, verbose_name=_("возвращено"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("создан"))
 
     class Meta:
         verbose_name = _("платёж песочницы")

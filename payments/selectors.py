@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from billing.models import Charge, LedgerEntry
+from eirc.money import split_proportionally
 from payments.models import Payment
 
 PAYMENTS_PER_PAGE = 20
@@ -20,18 +22,37 @@ def current_debt(*, account) -> Decimal:
     return total or Decimal("0.00")
 
 
-def latest_charges_by_provider(*, account) -> list[dict]:
-    """The last billed period's totals per provider (what the payment covers)."""
-    last = Charge.objects.filter(account=account).order_by("-period__month").values_list("period", flat=True).first()
+def latest_charges_by_provider(*, account) -> tuple:
+    """(the last billed period, [{"provider", "total"}]): that period's
+    charges per provider. Two queries."""
+    last = (
+        Charge.objects.filter(account=account).order_by("-period__month").values_list("period", "period__month").first()
+    )
     if last is None:
-        return []
+        return None, []
     rows = (
-        Charge.objects.filter(account=account, period=last)
+        Charge.objects.filter(account=account, period=last[0])
         .values("service__provider__name")
         .annotate(total=Sum("total"))
         .order_by("service__provider__name")
     )
-    return [{"provider": r["service__provider__name"], "total": r["total"]} for r in rows]
+    return last[1], [{"provider": r["service__provider__name"], "total": r["total"]} for r in rows]
+
+
+def amount_by_provider(*, account, amount: Decimal) -> dict | None:
+    """``amount`` split between the providers in proportion to their charges
+    of the last billed period (largest remainder: the parts add up to
+    ``amount`` exactly). None when there is nothing to split or to weigh by."""
+    month, rows = latest_charges_by_provider(account=account)
+    rows = [r for r in rows if r["total"] > 0]
+    if amount <= 0 or not rows:
+        return None
+    parts = split_proportionally(amount, [r["total"] for r in rows])
+    return {
+        "month": month,
+        "amount": amount,
+        "rows": [{"provider": r["provider"], "total": part} for r, part in zip(rows, parts, strict=True)],
+    }
 
 
 def payment_for_account(*, account, payment_id) -> Payment:
@@ -56,7 +77,10 @@ def payments_history(*, account, page=1, credits_page=1) -> dict:
     attempts = Paginator(
         Payment.objects.filter(account=account)
         .select_related("for_period", "ledger_entry", "ledger_entry__period")
-        .order_by("-created_at"),
+        # The payment's own date: when it was paid (a bank registry's payment
+        # is recorded days later), else when it was attempted.
+        .annotate(day=Coalesce("paid_at", "created_at"))
+        .order_by("-day", "-created_at"),
         PAYMENTS_PER_PAGE,
     ).get_page(page)
     credits = Paginator(

@@ -55,14 +55,15 @@ def _security_event(kind: str, *, account_number: str = "", ip: str | None = Non
 # --- amounts -------------------------------------------------------------
 def amount_validate(text: str) -> Decimal:
     """Parse an amount typed by a resident: more than zero, at most the cap,
-    exactly two decimals ("1234,56" or "1234.56"). Raises DomainError."""
+    whole roubles or roubles and kopecks ("1000", "1234,56", "1234.5",
+    "1 234,56"). Raises DomainError. (Kopecks are required only where the
+    amount proves who holds an account: registration, linking.)"""
     raw = (text or "").strip().replace("\xa0", "").replace(" ", "").replace(",", ".")
-    parts = raw.split(".")
-    if not raw or len(parts) != 2 or not parts[0].isdigit() or not (len(parts[1]) == 2 and parts[1].isdigit()):
-        raise DomainError(
-            _("Укажите сумму в рублях с копейками, например 1234,56."), code="amount_format", field="amount"
-        )
-    value = Decimal(raw)
+    whole, dot, frac = raw.partition(".")
+    digits = str.isascii(raw) and whole.isdigit() and len(whole) <= 12
+    if not digits or (dot and not (1 <= len(frac) <= 2 and frac.isdigit())):
+        raise DomainError(_("Укажите сумму в рублях, например 1000 или 1234,56."), code="amount_format", field="amount")
+    value = round_money(Decimal(raw))
     if value <= 0:
         raise DomainError(_("Сумма должна быть больше нуля."), code="amount_zero", field="amount")
     cap = Decimal(settings.PAYMENT_MAX_AMOUNT)

@@ -14,8 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_required
-from eirc import jsonbody
+from billing.selectors import dashboard_for
+from eirc import jsonbody, periods
 from eirc.errors import DomainError
+from eirc.money import format_amount
 from payments import selectors, services
 from payments.forms import PayForm
 from payments.models import Payment
@@ -36,8 +38,11 @@ def history(request):
 @account_required
 @require_http_methods(["GET", "POST"])
 def pay(request):
+    """The pay form, prefilled with everything due (``?sum=overdue``: only
+    the overdue part), the same summary line as the dashboard, and the
+    prefilled sum split by provider."""
     account = request.account
-    debt = selectors.current_debt(account=account)
+    summary = dashboard_for(account=account, today=periods.today())
     if request.method == "POST":
         form = PayForm(request.POST)
         if form.is_valid():
@@ -63,8 +68,11 @@ def pay(request):
                 if payment.confirmation_url and payment.status not in services.FINAL:
                     return HttpResponseRedirect(payment.confirmation_url)
                 return redirect("payments:return", payment.pk)
+        prefill = summary.next_due_amount
     else:
-        initial_amount = f"{debt:.2f}".replace(".", ",") if debt > 0 else ""
+        only_overdue = request.GET.get("sum") == "overdue" and summary.overdue > 0
+        prefill = summary.overdue if only_overdue else summary.next_due_amount
+        initial_amount = format_amount(prefill).replace("\xa0", "") if prefill > 0 else ""
         form = PayForm(initial={"amount": initial_amount, "email": request.user.email, "form_token": uuid.uuid4()})
     return render(
         request,
@@ -72,8 +80,9 @@ def pay(request):
         {
             "form": form,
             "account": account,
-            "debt": debt,
-            "by_provider": selectors.latest_charges_by_provider(account=account),
+            "d": summary,
+            "prefill": prefill,
+            "by_provider": selectors.amount_by_provider(account=account, amount=prefill),
         },
     )
 
@@ -81,9 +90,12 @@ def pay(request):
 @login_required
 @never_cache
 def payment_return(request, payment_id):
-    """What our database knows; never marks anything paid itself."""
+    """What our database knows; never marks anything paid itself. Once the
+    payment is final, the account's new state (the dashboard's summary line)."""
     payment = selectors.payment_for_user(user=request.user, payment_id=payment_id)
-    return render(request, "payments/return.html", {"payment": payment, "final": payment.status in services.FINAL})
+    final = payment.status in services.FINAL
+    summary = dashboard_for(account=payment.account, today=periods.today()) if final else None
+    return render(request, "payments/return.html", {"payment": payment, "final": final, "d": summary})
 
 
 @login_required

@@ -37,9 +37,10 @@ def access_test_mode(monkeypatch, settings):
 
 
 def statement(account, month: dt.date, closing: Decimal):
+    """A receipt: the statement of a closed period."""
     return StatementFactory(
         account=account,
-        period=PeriodFactory(month=month),
+        period=PeriodFactory(month=month, status="closed"),
         opening=Decimal("0.00"),
         charged=closing,
         paid=Decimal("0.00"),

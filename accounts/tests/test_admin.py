@@ -37,6 +37,7 @@ from billing.models import (
 from documents.models import CertificateRequest, IssuedDocument, Office, Receipt
 from eirc import admin as eirc_admin
 from eirc.models import Period
+from eirc.money import format_amount
 from eirc.tests.factories import (
     AccountLinkFactory,
     MeterFactory,
@@ -346,7 +347,8 @@ def test_ledger_inline_offers_no_add_change_or_delete(client, superuser, entry):
     assert not ledger.has_change_permission
     assert not ledger.has_delete_permission
     assert ledger.has_view_permission
-    assert str(entry.amount).replace(".", ",") in response.content.decode()
+    # Money in the admin reads «1 200,00» (issue 13), no longer «1200,00».
+    assert format_amount(entry.amount) in response.content.decode()
 
 
 def test_ledger_admin_offers_no_change_or_delete_even_to_a_superuser(client, superuser, entry):

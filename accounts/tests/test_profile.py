@@ -115,9 +115,10 @@ def test_linking_needs_kopecks(client, resident, billed_account):
 def test_resident_unlinks_only_their_own_account(client, resident, other_resident):
     client.force_login(resident)
     foreign = other_resident.account_links.get().account
-    assert client.post(f"/accounts/profile/unlink/{foreign.pk}/").status_code == 404
+    assert client.post(f"/accounts/profile/unlink/{foreign.pk}/", {"confirm": "yes"}).status_code == 404
     own = resident.account_links.get().account
-    assert client.post(f"/accounts/profile/unlink/{own.pk}/").status_code == 302
+    # Unlinking is confirmed first (issue 13): the confirmed POST unlinks.
+    assert client.post(f"/accounts/profile/unlink/{own.pk}/", {"confirm": "yes"}).status_code == 302
     assert not AccountLink.objects.filter(account=own).exists()
 
 

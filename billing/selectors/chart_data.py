@@ -1,5 +1,5 @@
 """The numbers behind the charts: charges by month stacked by service, and
-the closing balance per period. Three queries."""
+what was overdue (or paid in advance) at the end of each month. Three queries."""
 
 from __future__ import annotations
 
@@ -37,16 +37,35 @@ class ChartData:
         return table
 
     def balance_table(self) -> ChartTable:
-        table = ChartTable(caption="Долг на конец месяца, ₽ (минус — аванс)", columns=["Сальдо"], rows=[])
+        table = ChartTable(
+            caption="Просрочено на конец месяца, ₽ (минус — аванс)", columns=["Просрочено или аванс"], rows=[]
+        )
         for m, v in zip(self.balance_months, self.balances, strict=True):
             table.rows.append((month_label(m), [v]))
         return table
 
 
+STATEMENT_COLUMNS = ("closing", "charged", "benefits", "recalculations", "penalties", "refunds", "corrections")
+
+
+def overdue_at_month_end(st: dict) -> Decimal:
+    """What was overdue at the end of a statement's month, or minus the
+    advance. The month's own bill (what the month added: charges after
+    benefits and recalculations, penalties, refunds, corrections) falls due
+    only next month, so it is not overdue yet: someone who pays every bill on
+    time ends every month with nothing overdue, not with "a debt" of the bill."""
+    closing = st["closing"]
+    if closing <= 0:
+        return closing
+    added = st["charged"] - st["benefits"] + st["recalculations"] + st["penalties"] + st["refunds"] + st["corrections"]
+    return max(closing - max(added, ZERO), ZERO)
+
+
 def chart_data(*, account, months: int = CHART_MONTHS) -> ChartData:
     """The numbers of both charts for the last ``months`` months that have
     charges (ending at the latest charged period): charges by month stacked
-    by service, and the closing balance per period. Three queries."""
+    by service, and what was overdue (minus: the advance) at the end of each
+    month (:func:`overdue_at_month_end`). Three queries."""
     latest = Charge.objects.filter(account=account).aggregate(m=Max("period__month"))["m"]
     end = latest or periods.current_period()
     start = periods.add_months(end, -(months - 1))
@@ -66,14 +85,14 @@ def chart_data(*, account, months: int = CHART_MONTHS) -> ChartData:
     order = sorted(names, key=lambda sid: names[sid])
     series = [Series(name=names[sid][1], values=values[sid]) for sid in order]
 
-    balances = list(
+    statements = list(
         Statement.objects.filter(account=account, period__month__gte=start, period__month__lte=end)
         .order_by("period__month")
-        .values_list("period__month", "closing")
+        .values("period__month", *STATEMENT_COLUMNS)
     )
     return ChartData(
         months=month_list,
         series=series,
-        balance_months=[m for m, _ in balances],
-        balances=[v for _, v in balances],
+        balance_months=[st["period__month"] for st in statements],
+        balances=[overdue_at_month_end(st) for st in statements],
     )

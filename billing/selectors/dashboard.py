@@ -16,6 +16,7 @@ from accounts.selectors import account_for_user
 from billing.ledger import account_debts_and_credits, term_rules
 from billing.models import Charge, LedgerEntry, Statement
 from billing.penalties import Debt, allocate
+from billing.selectors.chart_data import overdue_at_month_end
 from billing.selectors.history import benefits_in_force
 from eirc import periods
 from eirc.money import ZERO
@@ -159,6 +160,7 @@ class Dashboard:
     accruing: Decimal  # overdue amount on which penalties already accrue
     penalty_steps: list[PenaltyStep]
     benefits: list
+    # (month, what was overdue at its end — minus: the advance), billed months only
     balances: list[tuple[dt.date, Decimal]] = field(default_factory=list)
 
     @property
@@ -169,6 +171,12 @@ class Dashboard:
     def next_due_amount(self) -> Decimal:
         """What to pay by ``due_date`` so that nothing is overdue then."""
         return self.debt if self.debt > 0 else ZERO
+
+
+def _bills_something(st: dict) -> bool:
+    """Whether a statement's period billed anything (a charge, a benefit, a
+    recalculation, a penalty), as opposed to holding only payments."""
+    return any(st[k] for k in ("charged", "benefits", "recalculations", "penalties"))
 
 
 def _statement_increase(st: dict) -> Decimal:
@@ -267,8 +275,12 @@ def dashboard_for(*, account, today: dt.date) -> Dashboard:
         .order_by("service__position", "service__name")
     )
     charges_period = charges[0].period.month if charges else None
-    # The due date shown is that of the latest billed period (charges or statement).
-    due_period = max((m for m in (charges_period, last_month) if m is not None), default=None)
+    # The due date shown is that of the latest *billed* period: the one with
+    # charges, or the latest statement that bills something. A later period
+    # that holds only a payment (paid on the 1st of the next month) bills
+    # nothing and so sets no deadline: its due date is a month too late.
+    billed = [s["period__month"] for s in statements if _bills_something(s)]
+    due_period = max((m for m in (charges_period, billed[-1] if billed else None) if m is not None), default=None)
     due = None
     if due_period is not None:
         st = next((s for s in statements if s["period__month"] == due_period), None)
@@ -290,5 +302,10 @@ def dashboard_for(*, account, today: dt.date) -> Dashboard:
         accruing=accruing,
         penalty_steps=penalty_steps,
         benefits=benefits_in_force(account=account, today=today),
-        balances=[(s["period__month"], s["closing"]) for s in statements[-DASHBOARD_CHART_MONTHS:]],
+        balances=[
+            (s["period__month"], overdue_at_month_end(s))
+            for s in [s for s in statements if due_period is None or s["period__month"] <= due_period][
+                -DASHBOARD_CHART_MONTHS:
+            ]
+        ],
     )

@@ -136,7 +136,7 @@ def test_dashboard_shows_due_date_days_left_and_benefits(frozen, logged_in, acco
     assert "<strong>15.04.2026</strong>" in body
     assert "осталось 13 дней" in body
     assert "Ветеран труда — 50 %" in body
-    assert "Задолженность на 02.04.2026" in body
+    assert "Состояние счёта на 02.04.2026" in body  # the heading; «Задолженность» is not a word for the total any more
 
 
 @pytest.mark.django_db
@@ -171,17 +171,27 @@ def test_charge_detail_page_explains_the_charge(logged_in, account):
 def test_charts_page_shows_both_charts_with_text_alternatives(frozen, logged_in, account):
     build_history(account, months=30)
     body = text(logged_in.get(reverse("billing:charts")))
-    assert body.count("<svg") == 2
-    assert body.count('role="img"') == 2
-    assert 'aria-labelledby="chart-charges-title chart-charges-desc"' in body
+    # Each chart in two sizes (the CSS shows one), each a role="img" with its title and description.
+    assert body.count('role="img"') == 4
+    assert 'aria-labelledby="chart-charges-wide-title chart-charges-wide-desc"' in body
     assert body.count("<details") == 2
-    charges_svg = re.search(r'<svg[^>]*id="chart-charges".*?</svg>', body, re.S).group(0)
+    charges_svg = re.search(r'<svg[^>]*id="chart-charges-wide".*?</svg>', body, re.S).group(0)
     assert charges_svg.count('<g class="bar"') == 24
-    assert charges_svg.count('class="legend-item"') == 9
-    # The table under the chart: one row per month, money in the house format.
-    assert '<th scope="row">03.26</th>' in body
-    assert '<th scope="row">04.24</th>' in body
+    assert body.count('class="legend-item"') == 9 + 2  # the services, then overdue and advance
+    # The table under the chart: one row per month in words, money in the house format.
+    assert '<th scope="row">март 2026</th>' in body
+    assert '<th scope="row">апрель 2024</th>' in body
     assert re.search(r"<td class=\"text-end text-nowrap\">\d{1,3}(\xa0\d{3})*,\d{2}\xa0₽</td>", body)
+
+
+@pytest.mark.django_db
+def test_a_resident_who_pays_on_time_sees_no_debt_in_the_charts(frozen, logged_in, account):
+    build_history(account, months=30, pay_ratio=D(1))  # every bill paid in full by the 8th of the next month
+    for name in ("billing:charts", "billing:dashboard"):
+        body = text(logged_in.get(reverse(name)))
+        assert "Долг на конец месяца" not in body, name
+        heights = [float(h) for h in re.findall(r'class="bar debt"[^>]*><rect[^>]*height="([\d.]+)"', body)]
+        assert heights and max(heights) == 0, name
 
 
 @pytest.mark.django_db

@@ -70,7 +70,7 @@ def certificate_order(
         overdue, _ = account_overdue_debt(account=account, today=today)
         if overdue > 0:
             raise DomainError(
-                f"Справку об отсутствии задолженности выдать нельзя: задолженность на {today:%d.%m.%Y} — "
+                f"Справку об отсутствии задолженности выдать нельзя: на {today:%d.%m.%Y} просрочено "
                 f"{format_rub(overdue)}. После оплаты закажите справку снова.",
                 code="debt",
                 params={"debt": str(overdue)},
@@ -165,7 +165,7 @@ def certificate_generate(*, request_id: int) -> CertificateRequest:
         data = _certificate_data(req, today)
         if req.kind == K.NO_DEBT and data["overdue"] > 0:
             req.status = S.REJECTED
-            req.reject_reason = f"Задолженность на {today:%d.%m.%Y}: {format_rub(data['overdue'])}."
+            req.reject_reason = f"Просрочено на {today:%d.%m.%Y}: {format_rub(data['overdue'])}."
             req.save(update_fields=["status", "reject_reason", "updated_at"])
             _email_certificate(req)
             return req

@@ -4,14 +4,17 @@ demo city and serves its pages in Russian from a real ``runserver``."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -158,3 +161,71 @@ def test_a_migrate_puts_back_ledger_triggers_a_sqlite_table_rebuild_dropped(tmp_
         db.execute("DROP TRIGGER billing_ledger_no_delete_closed")
     manage(env, "migrate", "--noinput", "-v", "0")
     assert_ledger_guard(db_path)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _form_post(opener, url: str, fields: dict) -> tuple[int, dict]:
+    """GET the form (its CSRF token), POST ``fields``; (status, headers) without following a redirect."""
+    with opener.open(url, timeout=30) as response:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode()).group(1)
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+    request = urllib.request.Request(url, data=data, headers={"Referer": url})
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers)
+
+
+def test_embedded_mode_on_another_port_builds_its_links_on_that_port(tmp_path):
+    """``PORT=8080 make run`` without SITE_URL: the sandbox gateway sends the
+    resident back to the port actually served, not to :8000 (issue 13)."""
+    env = {**clean_env(tmp_path), "CAPTCHA_TEST_MODE": "true"}
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "seed_demo", "--if-empty", "--accounts", "2", "--months", "2")
+    port = free_port()
+    env["PORT"] = str(port)  # what `make run` passes on; SITE_URL is not set
+    log = tmp_path / "runserver.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answering(server, base + "/health/", log)
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+        login = {"username": "1000000001", "password": "demo-resident-2026", "captcha_0": "x", "captcha_1": "PASSED"}
+        status, _headers = _form_post(opener, base + "/accounts/login/", login)
+        assert status == 302, log.read_text()[-3000:]
+        with opener.open(base + "/payments/pay/", timeout=30) as response:
+            form_token = re.search(r'name="form_token" value="([^"]+)"', response.read().decode()).group(1)
+        pay = {"amount": "100,00", "email": "resident@example.ru", "form_token": form_token}
+        status, headers = _form_post(opener, base + "/payments/pay/", pay)
+        assert status == 302, log.read_text()[-3000:]
+        assert headers["Location"].startswith(f"{base}/payments/sandbox/"), headers["Location"]
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def test_make_run_hands_its_port_to_the_settings():
+    """`PORT=8080 make run` runs every manage.py with PORT=8080 in its
+    environment, which is what the settings read when SITE_URL is unset."""
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=8080"], cwd=BASE_DIR, capture_output=True, text=True, timeout=60, check=False
+    )
+    runserver = [line for line in result.stdout.splitlines() if "runserver" in line]
+    assert runserver and "PORT=8080" in runserver[0] and "127.0.0.1:8080" in runserver[0], result.stdout

@@ -21,7 +21,7 @@ def test_a_nul_in_a_request_header_of_a_failed_login_is_a_400(client, resident, 
     data = {"username": "1000000101", "password": "wrong-password-1", **CAPTCHA}
     response = client.post("/accounts/login/", data, **{header: "Mozilla\x00/5.0"})
     assert response.status_code == 400
-    assert "Некорректный запрос" in response.content.decode()
+    assert "Неверный запрос" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

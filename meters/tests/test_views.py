@@ -94,7 +94,7 @@ def test_history_shows_chart_table_and_replaced_readings(client, resident, meter
     page = client.get(f"/cabinet/readings/meter/{meter.pk}/").content.decode()
     assert 'role="img"' in page and "<title id=" in page
     assert "заменено" in page and "158" in page
-    assert "средний" in page
+    assert "Средний расход" in page
 
 
 def test_chart_has_a_bar_per_month_with_data_and_an_average_line():
@@ -102,6 +102,24 @@ def test_chart_has_a_bar_per_month_with_data_and_an_average_line():
 
     points = [(dt.date(2026, m, 1), Decimal(v) if v is not None else None) for m, v in [(1, 10), (2, None), (3, 20)]]
     svg = consumption_svg(points, Decimal(15), unit="м³", title="Расход <вода>")
-    assert svg.count("<rect") == 2
-    assert 'stroke-dasharray="6 4"' in svg
+    assert svg.count('<rect class="bar"') == 2 * 2  # in both sizes (the CSS shows one)
+    assert svg.count('stroke-dasharray="6 4"') == 2
     assert "Расход &lt;вода&gt;" in svg and "style=" not in svg
+
+
+def test_consumption_chart_has_round_ticks_russian_months_and_no_label_over_the_bars():
+    import re
+    from decimal import Decimal
+
+    from meters.charts import legend_html
+
+    values = [Decimal("312.457"), Decimal("356.000"), Decimal("89.125"), Decimal("267.000")]
+    points = [(dt.date(2026, m + 1, 1), v) for m, v in enumerate(values)]
+    average = sum(values) / len(values)
+    svg = consumption_svg(points, average, unit="кВт·ч", title="Расход")
+    ticks = [t.replace("\xa0", "") for t in re.findall(r'class="y-tick"[^>]*>([^<]+)<', svg)]
+    assert ticks[:5] == ["0", "100", "200", "300", "400"]
+    assert re.findall(r'class="x-label"[^>]*>([^<]+)<', svg)[0] == "янв"
+    assert not re.search(r"<text[^>]*>[^<]*средний", svg)  # named in the legend, not written over the bars
+    legend = legend_html(average=average, unit="кВт·ч")
+    assert "Средний расход: 256 кВт·ч в месяц" in legend  # not 256,146

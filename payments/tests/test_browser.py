@@ -17,10 +17,10 @@ def test_resident_pays_part_of_the_debt_in_the_sandbox(
     with resident_page(live_server.url, client, resident) as page:
         page.goto(f"{live_server.url}/cabinet/")
         assert "5\xa0000,00" in page.inner_text("main")
-        page.click("main a:has-text('Оплатить')")
+        page.click("main a:has-text('Оплатить всё')")
         assert page.input_value("#id_amount") == "5000,00"
         page.fill("#id_amount", "1200,50")
-        page.click("button[type=submit]:has-text('Оплатить')")
+        page.click("button[type=submit]:has-text('Перейти к оплате')")  # the button's words since issue 13
         page.wait_for_selector("text=Тестовая оплата")
         page.click("button:has-text('Оплатить')")
         page.wait_for_selector("text=Сумма зачислена")

@@ -22,9 +22,11 @@ def test_pay_page_defaults_to_the_debt(client, resident, debt, sandbox):
     ("amount", "message"),
     [
         ("0,00", "больше нуля"),
-        ("10", "с копейками"),
-        ("10,5", "с копейками"),
-        ("abc", "с копейками"),
+        ("0", "больше нуля"),
+        # Whole roubles are fine for paying (issue 13); three decimals or letters are not.
+        ("10,555", "в рублях, например 1000"),
+        ("abc", "в рублях, например 1000"),
+        ("-10", "в рублях, например 1000"),
         ("999999999,00", "не может превышать"),
     ],
 )
