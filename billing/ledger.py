@@ -309,7 +309,10 @@ def debts_from_principal(principal: dict, credits: list[Credit], rules) -> tuple
 
 def oldest_unpaid_period(account_id: int) -> dt.date | None:
     """The oldest period whose principal is not fully paid (FIFO), if any."""
-    debts, credits = account_debts_and_credits(account_id)
+    return first_unpaid(*account_debts_and_credits(account_id))
+
+
+def first_unpaid(debts: list[Debt], credits: list[Credit]) -> dt.date | None:
     for d in allocate(debts, credits):
         if d.remaining > 0:
             return d.period
@@ -390,11 +393,15 @@ def ledger_post_payment(*, payment: PaymentRow) -> LedgerEntry:
             payment_id=locked.pk,
             for_period=for_period,
             occurred_on=day,
-            description=f"Оплата {format_rub(locked.amount)}",
+            description=payment_description(locked.amount),
             created_by_id=locked.user_id,
         )
         _refresh_from(locked.account_id, per.month)
     return entry
+
+
+def payment_description(amount: Decimal) -> str:
+    return f"Оплата {format_rub(amount)}"
 
 
 def ledger_post_refund(*, refund: RefundRow) -> LedgerEntry:
