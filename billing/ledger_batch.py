@@ -43,18 +43,16 @@ K = LedgerEntry.Kind
 
 
 def ledger_post_payments(payments: Sequence[PaymentRow]) -> int:
-    """Credit succeeded payments to the ledger, in the order given, each
-    exactly once (a payment that already has its entry is skipped). Call it
-    inside the transaction that records the payments; it locks their
-    accounts for the rest of it. Raises ``DomainError`` if one has not
-    succeeded. Returns the number of entries written."""
+    """Credit new succeeded payments to the ledger, in the order given. Call
+    it inside the transaction that records them; it locks their accounts for
+    the rest of it. A payment credited before makes it fail as a whole (the
+    one-to-one ``LedgerEntry.payment``): nothing is ever credited twice.
+    Raises ``DomainError`` if one has not succeeded. Returns the number of
+    entries written."""
     if not payments:
         return 0
     lock_accounts({p.account_id for p in payments})
-    posted = set(
-        LedgerEntry.objects.filter(payment_id__in=[p.pk for p in payments]).values_list("payment_id", flat=True)
-    )
-    todo = [p for p in payments if p.pk not in posted]
+    todo = list(payments)
     if any(not p.is_succeeded for p in todo):
         raise DomainError("Платёж не завершён: зачислить можно только успешный платёж.", code="not_succeeded")
     named = dict(

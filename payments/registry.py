@@ -15,13 +15,14 @@ locks: the chunk's payments and ledger entries are written at once (COPY on
 PostgreSQL) and each account's statements refreshed once. A run that stops
 half-way leaves a registry not marked complete; running the same file again
 applies what is missing (a bank transaction is known by its id). Neither
-pass keeps the file's lines in memory.
+pass keeps the file's lines (or its decoded text) in memory.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -80,19 +81,29 @@ class RegistryReport:
         return not self.errors and not self.already_imported
 
 
-def _parse_line(no: int, row: dict, accounts: dict[str, int]) -> RegistryLine:
-    try:
-        day = dt.datetime.strptime(row["date"].strip(), "%d.%m.%Y").date()
-    except (ValueError, AttributeError):
-        raise ValueError(_("дата должна быть в виде ДД.ММ.ГГГГ")) from None
-    time_text = (row.get("time") or "").strip()
+# A registry holds few distinct dates and times: each is parsed once.
+@functools.lru_cache(maxsize=4096)
+def _day(text_: str) -> dt.date:
+    return dt.datetime.strptime(text_, "%d.%m.%Y").date()
+
+
+@functools.lru_cache(maxsize=4096)
+def _moment(text_: str) -> dt.time | None:
     for fmt in ("%H:%M:%S", "%H:%M"):
         try:
-            moment = dt.datetime.strptime(time_text, fmt).time()
-            break
+            return dt.datetime.strptime(text_, fmt).time()
         except ValueError:
             continue
-    else:
+    return None
+
+
+def _parse_line(no: int, row: dict, accounts: dict[str, int]) -> RegistryLine:
+    try:
+        day = _day(row["date"].strip())
+    except (ValueError, AttributeError):
+        raise ValueError(_("дата должна быть в виде ДД.ММ.ГГГГ")) from None
+    moment = _moment((row.get("time") or "").strip())
+    if moment is None:
         raise ValueError(_("время должно быть в виде ЧЧ:ММ или ЧЧ:ММ:СС"))
     txn = (row.get("transaction_id") or "").strip()
     if not txn or len(txn) > 64:
@@ -126,10 +137,11 @@ def _parse_line(no: int, row: dict, accounts: dict[str, int]) -> RegistryLine:
     return RegistryLine(no, paid_at, txn, number, amount, period)
 
 
-def _rows(text_: str) -> Iterator[tuple[int, dict]] | None:
-    """The file's non-blank rows with their line numbers, or None when the
-    header is wrong."""
-    reader = csv.DictReader(io.StringIO(text_), delimiter=";")
+def _rows(content: bytes) -> Iterator[tuple[int, dict]] | None:
+    """The file's non-blank rows with their line numbers, decoded as they
+    are read (the file is never held as text), or None when the header is
+    wrong. Raises ``UnicodeDecodeError`` on bytes that are not UTF-8."""
+    reader = csv.DictReader(io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline=""), delimiter=";")
     if [h.strip() for h in (reader.fieldnames or [])] != HEADER:
         return None
     return (
@@ -159,20 +171,24 @@ def _known(lines: list[RegistryLine]) -> set[str]:
     )
 
 
-def registry_check(content: bytes, filename: str, *, chunk_size: int = CHUNK) -> tuple[RegistryReport, str | None]:
+def registry_check(content: bytes, filename: str, *, chunk_size: int = CHUNK) -> RegistryReport:
     """Read and check the whole file, a chunk at a time: the report (rows,
     errors by line, transactions already imported, the total of the new
-    ones) and the decoded text (None when it cannot be read at all)."""
+    ones). An unreadable file has one error, on line 0 or 1."""
     report = RegistryReport(filename=filename, checksum=hashlib.sha256(content).hexdigest())
     try:
-        text_ = content.decode("utf-8-sig")
+        _check_rows(content, report, chunk_size)
     except UnicodeDecodeError:
-        report.errors.append((0, _("файл не в кодировке UTF-8")))
-        return report, None
-    rows = _rows(text_)
+        report.rows, report.duplicates, report.total = 0, 0, Decimal("0.00")
+        report.errors[:] = [(0, _("файл не в кодировке UTF-8"))]
+    return report
+
+
+def _check_rows(content: bytes, report: RegistryReport, chunk_size: int) -> None:
+    rows = _rows(content)
     if rows is None:
         report.errors.append((1, _("первая строка должна быть: %(h)s") % {"h": ";".join(HEADER)}))
-        return report, None
+        return
     seen = set()
     for chunk in _chunks(rows, chunk_size):
         accounts = _account_ids(chunk)
@@ -192,7 +208,6 @@ def registry_check(content: bytes, filename: str, *, chunk_size: int = CHUNK) ->
         known = _known(lines)
         report.duplicates += len(known)
         report.total += sum((line.amount for line in lines if line.transaction_id not in known), start=Decimal("0.00"))
-    return report, text_
 
 
 def registry_import(
@@ -210,13 +225,14 @@ def registry_import(
     Transactions already imported (by id) are skipped and counted. A file
     whose import stopped half-way is completed. ``progress(done, rows)`` is
     called after each chunk."""
-    report, text_ = registry_check(content, filename, chunk_size=chunk_size)
+    report = registry_check(content, filename, chunk_size=chunk_size)
     report.dry_run = dry_run
     registry = RegistryImport.objects.filter(checksum=report.checksum).first()
     if registry is not None and registry.completed_at is not None:
         report.already_imported = True
         return report
-    if dry_run or text_ is None or (report.errors and not skip_errors):
+    unreadable = report.errors[:1] and report.errors[0][0] in (0, 1)
+    if dry_run or unreadable or (report.errors and not skip_errors):
         return report
     report.resumed = registry is not None
     if registry is None:
@@ -230,11 +246,11 @@ def registry_import(
         )
     bad = {no for no, _message in report.errors}
     done = 0
-    for chunk in _chunks(_rows(text_), chunk_size):
+    for chunk in _chunks(_rows(content), chunk_size):
         accounts = _account_ids(chunk)
         lines = [_parse_line(no, row, accounts) for no, row in chunk if no not in bad]
         with transaction.atomic():
-            report.applied += _apply(lines, registry)
+            report.applied += _apply(lines, accounts, registry)
         done += len(chunk)
         if progress:
             progress(done, report.rows)
@@ -256,7 +272,7 @@ class _Row:
     is_succeeded: bool = True
 
 
-def _apply(lines: list[RegistryLine], registry: RegistryImport) -> int:
+def _apply(lines: list[RegistryLine], accounts: dict[str, int], registry: RegistryImport) -> int:
     """One chunk: the payments not yet imported, their ledger entries, the
     statements of their accounts."""
     from billing.services import ledger_post_payments
@@ -267,9 +283,6 @@ def _apply(lines: list[RegistryLine], registry: RegistryImport) -> int:
     periods = dict(Period.objects.filter(month__in=months).values_list("month", "pk"))
     for month in months - periods.keys():
         periods[month] = Period.objects.get_or_create(month=month)[0].pk
-    accounts = dict(
-        PersonalAccount.objects.filter(number__in={x.account_number for x in fresh}).values_list("number", "pk")
-    )
     rows = [
         _Row(
             pk=uuid.uuid4(),

@@ -167,11 +167,11 @@ def test_a_run_that_crashed_half_way_is_completed_by_running_the_file_again(hist
     real = registry_import.__globals__["_apply"]
     calls = []
 
-    def crash_on_the_third_chunk(lines, registry):
+    def crash_on_the_third_chunk(lines, accounts, registry):
         calls.append(len(lines))
         if len(calls) == 3:
             raise RuntimeError("сервер базы перезапущен")
-        return real(lines, registry)
+        return real(lines, accounts, registry)
 
     with mock.patch("payments.registry._apply", crash_on_the_third_chunk), pytest.raises(RuntimeError):
         call_command("import_payments", str(path), "--chunk", "5")
@@ -199,3 +199,11 @@ def test_a_bad_line_in_the_last_chunk_applies_nothing_of_the_first(history):
     assert report.applied == 0
     assert not Payment.objects.filter(source="registry").exists()
     assert not RegistryImport.objects.exists()
+
+
+def test_a_file_that_is_not_utf8_further_down_applies_nothing(history):
+    content = registry_file() + "18.03.2026;09:00;TX-99;3000000001;1,00;\n".encode("cp1251").replace(b"TX", b"\xd2X")
+    report = registry_import(content=content, filename="x.csv", chunk_size=4, skip_errors=True)
+    assert report.errors == [(0, "файл не в кодировке UTF-8")]
+    assert report.rows == 0 and report.applied == 0
+    assert not Payment.objects.filter(source="registry").exists()
