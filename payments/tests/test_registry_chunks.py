@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import PersonalAccount
 from billing.ledger import refresh_statements
 from billing.models import LedgerEntry, Statement
 from billing.services import ledger_post_payment, ledger_post_refund
@@ -96,7 +97,7 @@ def import_row_by_row(lines) -> None:
         fmt = "%d.%m.%Y %H:%M:%S" if time.count(":") == 2 else "%d.%m.%Y %H:%M"
         named = Period.objects.get_or_create(month=dt.datetime.strptime(period, "%m.%Y").date())[0] if period else None
         payment = Payment.objects.create(
-            account=PersonalAccountFactory._meta.model.objects.get(number=number),
+            account=PersonalAccount.objects.get(number=number),
             source=Payment.Source.REGISTRY,
             provider="registry",
             amount=D(amount),
