@@ -4,10 +4,12 @@ run on every request of a logged-in resident or operator."""
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db import connection, transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -71,3 +73,37 @@ class PasswordChangeRequiredMiddleware:
             if request.path not in allowed and not request.path.startswith(self.ALLOWED_PREFIXES):
                 return redirect("accounts:password_change")
         return self.get_response(request)
+
+
+class LoginTransactionMiddleware:
+    """A login POST in one transaction: the captcha, the lockout reset, the
+    last-login time, the new session, the session record and the audit event
+    commit together, once. It sits above ``SessionMiddleware`` so the session
+    save is inside. A failed login commits what it recorded (the lockout
+    attempt) at once, through :func:`login_transaction_commit`, before
+    anything else can fail; a server error rolls back only a success path."""
+
+    ATTR = "_login_transaction"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST" or request.path_info != reverse("accounts:login"):
+            return self.get_response(request)
+        with ExitStack() as stack:
+            stack.enter_context(transaction.atomic())
+            setattr(request, self.ATTR, stack)
+            response = self.get_response(request)
+            if response.status_code >= 500 and connection.in_atomic_block:
+                transaction.set_rollback(True)
+        return response
+
+
+def login_transaction_commit(request) -> None:
+    """Commit the login POST's transaction now (idempotent; the rest of the
+    request runs in autocommit): what a failed login recorded must survive
+    whatever happens next."""
+    stack = getattr(request, LoginTransactionMiddleware.ATTR, None)
+    if stack is not None:
+        stack.close()

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import forms, selectors, services
+from accounts.middleware import login_transaction_commit
 from accounts.models import AccessToken, SecurityEvent
 from accounts.security import client_ip, record
 from eirc.errors import DomainError
@@ -47,6 +48,7 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form):
+        login_transaction_commit(self.request)  # the lockout attempt, durable before anything else
         if not form.has_error("captcha"):
             record(
                 SecurityEvent.Kind.LOGIN_FAILED,
@@ -65,6 +67,7 @@ def lockout_response(request, original_response=None, credentials=None):
     password reset still works."""
     from axes.helpers import get_cool_off
 
+    login_transaction_commit(request)
     cooloff = get_cool_off(request)
     minutes = int(cooloff.total_seconds() // 60) if cooloff else None
     return render(request, "accounts/lockout.html", {"cooloff_minutes": minutes}, status=429)

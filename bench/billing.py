@@ -32,26 +32,27 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def reset_database():
+def reset_database(db: str = DB):
     import psycopg2
 
     conn = psycopg2.connect(f"{BASE_URL}/postgres")
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {DB}")
+        cur.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {db}")
     conn.close()
 
 
-def setup_django():
-    os.environ["DATABASE_URL"] = f"{BASE_URL}/{DB}"
+def setup_django(db: str = DB, *, migrate: bool = True):
+    os.environ["DATABASE_URL"] = f"{BASE_URL}/{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eirc.settings")
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
 
 
 def copy_rows(cur, table, cols, rows):
@@ -60,6 +61,38 @@ def copy_rows(cur, table, cols, rows):
         buf.write("\t".join("\\N" if v is None else str(v) for v in r) + "\n")
     buf.seek(0)
     cur.copy_expert(f"COPY {table} ({', '.join(cols)}) FROM STDIN", buf)
+
+
+def copy_accounts(cur, first_number: int, size: int, rnd) -> list[int]:
+    """``size`` accounts numbered from ``first_number``; their ids."""
+    cur.execute(
+        "SELECT nextval(pg_get_serial_sequence('accounts_personalaccount','id')) FROM generate_series(1,%s)", [size]
+    )
+    ids = [r[0] for r in cur.fetchall()]
+    columns = ["id", "number", "els", "gis_document_id", "owner_last_name", "owner_first_name", "owner_middle_name"]
+    columns += ["street", "house", "flat", "postcode", "city", "area", "residents", "status", "opened_on", "created_at"]
+    copy_rows(
+        cur,
+        "accounts_personalaccount",
+        columns,
+        (
+            (a, f"{first_number + i:010d}", "", "", "Иванов", "", "", "ул. Тестовая", str(i % 90 + 1))
+            + (str(i % 120 + 1), "", "г. Севастополь", f"{rnd.randint(300, 900) / 10:.2f}", rnd.randint(1, 4))
+            + ("open", "2020-01-01", "2026-01-01 00:00:00+00")
+            for i, a in enumerate(ids)
+        ),
+    )
+    return ids
+
+
+def copy_ledger(cur, rows) -> None:
+    """Ledger entries given as (account, period, kind, amount, occurred_on, description)."""
+    copy_rows(
+        cur,
+        "billing_ledgerentry",
+        ["account_id", "period_id", "kind", "amount", "occurred_on", "description", "details", "created_at"],
+        ((*row, "{}", "2026-01-01 00:00:00+00") for row in rows),
+    )
 
 
 def generate(n: int, chunk: int = 10000):
@@ -124,57 +157,7 @@ def generate(n: int, chunk: int = 10000):
         for start in range(0, n, chunk):
             size = min(chunk, n - start)
             with transaction.atomic():
-                cur.execute(
-                    "SELECT nextval(pg_get_serial_sequence('accounts_personalaccount','id')) "
-                    "FROM generate_series(1,%s)",
-                    [size],
-                )
-                acc_ids = [r[0] for r in cur.fetchall()]
-                copy_rows(
-                    cur,
-                    "accounts_personalaccount",
-                    [
-                        "id",
-                        "number",
-                        "els",
-                        "gis_document_id",
-                        "owner_last_name",
-                        "owner_first_name",
-                        "owner_middle_name",
-                        "street",
-                        "house",
-                        "flat",
-                        "postcode",
-                        "city",
-                        "area",
-                        "residents",
-                        "status",
-                        "opened_on",
-                        "created_at",
-                    ],
-                    (
-                        (
-                            a,
-                            f"{5000000000 + start + i:010d}",
-                            "",
-                            "",
-                            "Иванов",
-                            "",
-                            "",
-                            "ул. Тестовая",
-                            str(i % 90 + 1),
-                            str(i % 120 + 1),
-                            "",
-                            "г. Севастополь",
-                            f"{rnd.randint(300, 900) / 10:.2f}",
-                            rnd.randint(1, 4),
-                            "open",
-                            "2020-01-01",
-                            "2026-01-01 00:00:00+00",
-                        )
-                        for i, a in enumerate(acc_ids)
-                    ),
-                )
+                acc_ids = copy_accounts(cur, 5000000000 + start, size, rnd)
                 copy_rows(
                     cur,
                     "billing_accountservice",
@@ -250,21 +233,7 @@ def generate(n: int, chunk: int = 10000):
                         ledger.append((a, pids[dt.date(2025, 11, 1)], "opening", f"{debt:.2f}", "2025-11-30", ""))
                         if rnd.random() < 0.33:
                             payments.append((a, f"{debt / 2:.2f}"))
-                copy_rows(
-                    cur,
-                    "billing_ledgerentry",
-                    [
-                        "account_id",
-                        "period_id",
-                        "kind",
-                        "amount",
-                        "occurred_on",
-                        "description",
-                        "details",
-                        "created_at",
-                    ],
-                    ((*row, "{}", "2026-01-01 00:00:00+00") for row in ledger),
-                )
+                copy_ledger(cur, ledger)
                 post_payments(payments, pids[dt.date(2026, 1, 1)])
         cur.execute("ANALYZE")
     return march
@@ -288,6 +257,21 @@ def post_payments(payments, period_id):
         ledger_post_payment(payment=p)
 
 
+def clone_table(cur, table: str, *, foreign_keys: bool) -> str:
+    """An empty ``bench_<table>`` with the same columns and indexes (and,
+    with ``foreign_keys``, the same deferred foreign keys Django makes)."""
+    clone = f"bench_{table}"
+    cur.execute(f"DROP TABLE IF EXISTS {clone}")
+    cur.execute(f"CREATE TABLE {clone} (LIKE {table} INCLUDING ALL)")
+    cur.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+        [table],
+    )
+    for name, definition in cur.fetchall() if foreign_keys else ():
+        cur.execute(f"ALTER TABLE {clone} ADD CONSTRAINT bench_{name} {definition}")
+    return clone
+
+
 def baseline(march, *, foreign_keys: bool) -> tuple[float, int]:
     """COPY the rows the run wrote into identical tables (same columns and
     indexes; with ``foreign_keys`` also the same deferred foreign keys, checked
@@ -302,17 +286,7 @@ def baseline(march, *, foreign_keys: bool) -> tuple[float, int]:
     with connection.cursor() as c:
         cur = c.cursor
         for table in ("billing_charge", "billing_ledgerentry", "billing_statement"):
-            clone = f"bench_{table}"
-            cur.execute(f"DROP TABLE IF EXISTS {clone}")
-            cur.execute(f"CREATE TABLE {clone} (LIKE {table} INCLUDING ALL)")
-            # identical also in its foreign keys (deferred, checked at commit, as Django makes them)
-            cur.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-                "AND contype = 'f'",
-                [table],
-            )
-            for name, definition in cur.fetchall() if foreign_keys else ():
-                cur.execute(f"ALTER TABLE {clone} ADD CONSTRAINT bench_{name} {definition}")
+            clone = clone_table(cur, table, foreign_keys=foreign_keys)
             buf = io.StringIO()
             cur.copy_expert(f"COPY (SELECT * FROM {table} WHERE period_id = {pid}) TO STDOUT", buf)
             total_rows += buf.getvalue().count("\n")

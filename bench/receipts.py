@@ -11,7 +11,8 @@ postgres://postgres@127.0.0.1:5432), migrates it and seeds the demo city
   codes) + WeasyPrint, for N receipts over the demo accounts and months;
 - the baseline: WeasyPrint rendering the same, already built HTML.
 
-Prints ms per receipt for both and their ratio (goal ≤ 1.3), then the batch
+The two alternate, one receipt each (ABAB…). Prints ms per receipt for
+both and their ratio (goal ≤ 1.2), then the batch
 throughput of ``receipt_render`` (the service: data, hash, render, storage,
 register) in 1 and 2 worker processes, and what 250 000 accounts take.
 """
@@ -135,7 +136,9 @@ def main():
     d = receipt_data(account=accounts[pairs[0][0]], period=periods[pairs[0][1]])
     renderers.html_to_pdf(renderers.receipt_html(d, code="WARMUP2345", issued_at=now))
 
-    real, base, htmls = [], [], []
+    # A and B alternate (ABAB…), so a noisy neighbour on the shared machine
+    # slows both sides alike instead of one block of runs.
+    real, base = [], []
     for i, (acc, per) in enumerate(pairs):
         code = f"BENCH{i:05d}"
         t0 = time.perf_counter()
@@ -143,8 +146,6 @@ def main():
         html = renderers.receipt_html(data, code=code, issued_at=now)
         renderers.html_to_pdf(html)
         real.append(time.perf_counter() - t0)
-        htmls.append(html)
-    for html in htmls:
         t0 = time.perf_counter()
         renderers.html_to_pdf(html)
         base.append(time.perf_counter() - t0)
@@ -156,7 +157,7 @@ def main():
     print(
         f"baseline (WeasyPrint on the built HTML):       {ms_base:7.1f} ms/receipt (median {statistics.median(base) * 1000:.1f})"
     )
-    print(f"ratio real/baseline: {ms_real / ms_base:.2f} (goal <= 1.30)")
+    print(f"ratio real/baseline: {ms_real / ms_base:.2f} (goal <= 1.20)")
 
     one = _throughput(pairs, 1)
     two = _throughput(pairs, 2)

@@ -11,8 +11,6 @@ with ``COPY``; elsewhere the ORM does it.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
@@ -21,6 +19,7 @@ from django.utils import timezone
 
 from billing.ledger import upsert_statements
 from billing.models import Charge, LedgerEntry, Statement
+from eirc.bulkcopy import copy_lines, json_text, next_ids, nullable, text
 
 STATEMENT_COLS = (
     "opening",
@@ -119,50 +118,19 @@ def write_chunk(charges: list[ChargeRow], entries: list[EntryRow], statements: l
 
 # --- COPY -------------------------------------------------------------------------
 
-_ESC = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _t(value) -> str:
-    return "\\N" if value is None else str(value)
-
-
-def _s(value: str) -> str:
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.translate(_ESC)
-    return value
-
-
-def _j(value: dict) -> str:
-    # JSON text never holds a raw tab or newline; only its backslashes need escaping for COPY
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("\\", "\\\\")
-
-
-def _copy(table: str, columns: str, lines: list[str]) -> None:
-    if not lines:
-        return
-    buf = io.StringIO("".join(lines))
-    with connection.cursor() as cur:
-        cur.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buf)
-
-
-def _next_ids(table: str, n: int) -> list[int]:
-    with connection.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
-        return [r[0] for r in cur.fetchall()]
-
 
 def _copy_charges(charges: list[ChargeRow]) -> None:
     if not charges:
         return
-    for c, pk in zip(charges, _next_ids("billing_charge", len(charges)), strict=True):
+    for c, pk in zip(charges, next_ids("billing_charge", len(charges)), strict=True):
         c.id = pk
-    _copy(
+    copy_lines(
         "billing_charge",
         "id, account_id, period_id, service_id, basis, quantity, rate, amount, benefit, recalculation, total, "
         "details, run_id",
         [
-            f"{c.id}\t{c.account_id}\t{c.period_id}\t{c.service_id}\t{c.basis}\t{c.quantity}\t{_t(c.rate)}\t"
-            f"{c.amount}\t{c.benefit}\t{c.recalculation}\t{c.total}\t{_j(c.details)}\t{c.run_id}\n"
+            f"{c.id}\t{c.account_id}\t{c.period_id}\t{c.service_id}\t{c.basis}\t{c.quantity}\t{nullable(c.rate)}\t"
+            f"{c.amount}\t{c.benefit}\t{c.recalculation}\t{c.total}\t{json_text(c.details)}\t{c.run_id}\n"
             for c in charges
         ],
     )
@@ -170,14 +138,14 @@ def _copy_charges(charges: list[ChargeRow]) -> None:
 
 def _copy_entries(entries: list[EntryRow]) -> None:
     now = timezone.now().isoformat()
-    _copy(
+    copy_lines(
         "billing_ledgerentry",
         "account_id, period_id, kind, amount, service_id, charge_id, run_id, for_period_id, occurred_on, "
         "description, details, created_at",
         [
-            f"{e.account_id}\t{e.period_id}\t{e.kind}\t{e.amount}\t{_t(e.service_id)}\t"
-            f"{_t(e.charge.id if e.charge else None)}\t{e.run_id}\t{_t(e.for_period_id)}\t{e.occurred_on}\t"
-            f"{_s(e.description)}\t{_j(e.details) if e.details else '{}'}\t{now}\n"
+            f"{e.account_id}\t{e.period_id}\t{e.kind}\t{e.amount}\t{nullable(e.service_id)}\t"
+            f"{nullable(e.charge.id if e.charge else None)}\t{e.run_id}\t{nullable(e.for_period_id)}\t{e.occurred_on}\t"
+            f"{text(e.description)}\t{json_text(e.details) if e.details else '{}'}\t{now}\n"
             for e in entries
         ],
     )
@@ -192,7 +160,7 @@ def _copy_statements(rows: list[StatementRow]) -> None:
         Statement.objects.db
     )
     now = timezone.now().isoformat()
-    _copy(
+    copy_lines(
         "billing_statement",
         "account_id, period_id, due_date, updated_at, " + ", ".join(STATEMENT_COLS),
         [

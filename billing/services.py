@@ -1,6 +1,7 @@
 """Billing writes (DESIGN §2): the monthly run, closing a period, posting to
 the ledger, statements. The code lives in :mod:`billing.engine` (the run),
-:mod:`billing.ledger` (ledger and statements) and :mod:`billing.penalties`;
+:mod:`billing.ledger` (ledger and statements; :mod:`billing.ledger_batch`
+for many payments at once) and :mod:`billing.penalties`;
 this module is the public entry point other parts import from."""
 
 from billing.engine import BillingReport, billing_run, period_close
@@ -11,6 +12,7 @@ from billing.ledger import (
     statement_refresh,
     statements_check,
 )
+from billing.ledger_batch import ledger_post_payments
 from billing.penalties import PenaltyRefused, PenaltyResult, penalty_for, penalty_rules
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "billing_run",
     "ledger_post_correction",
     "ledger_post_payment",
+    "ledger_post_payments",
     "ledger_post_refund",
     "penalty_for",
     "penalty_rules",

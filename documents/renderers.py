@@ -100,7 +100,7 @@ def verify_url(code: str) -> str:
 
 def _stamp(code: str, issued_at: dt.datetime) -> dict:
     url = verify_url(code)
-    return {"code": code, "verify_url": url, "verify_qr": qr.png_data_uri(url, scale=3, mask=2), "issued_at": issued_at}
+    return {"code": code, "verify_url": url, "verify_qr": qr.png_data_uri(url, scale=3), "issued_at": issued_at}
 
 
 # --- the receipt (ЕПД) -----------------------------------------------------------

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "eirc.middleware.SecurityHeadersMiddleware",
     "eirc.middleware.RefuseNulHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.middleware.LoginTransactionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

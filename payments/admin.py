@@ -117,7 +117,7 @@ class WebhookEventAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 
 @admin.register(RegistryImport)
 class RegistryImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("imported_at", "filename", "rows", "total", "imported_by")
+    list_display = ("imported_at", "filename", "rows", "total", "completed_at", "imported_by")
     search_fields = ("filename", "checksum")
     list_select_related = ("imported_by",)
     date_hierarchy = "imported_at"

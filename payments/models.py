@@ -207,7 +207,8 @@ class WebhookEvent(models.Model):
 
 
 class RegistryImport(models.Model):
-    """A bank's registry file of offline payments, imported once (checksum)."""
+    """A bank's registry file of offline payments, imported once (checksum).
+    Applied in chunks: ``completed_at`` is set when the last one is in."""
 
     filename = models.CharField(_("файл"), max_length=250)
     checksum = models.CharField(_("контрольная сумма (SHA-256)"), max_length=64, unique=True)
@@ -218,6 +219,12 @@ class RegistryImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("загрузил")
     )
     report = models.JSONField(default=dict, blank=True, verbose_name=_("отчёт"))
+    completed_at = models.DateTimeField(
+        _("проведён полностью"),
+        null=True,
+        blank=True,
+        help_text=_("Пусто, пока загрузка не завершена: повторная загрузка того же файла проведёт остальное."),
+    )
 
     class Meta:
         verbose_name = _("реестр платежей")
