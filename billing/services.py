@@ -12,6 +12,7 @@ from billing.ledger import (
     statements_check,
 )
 from billing.penalties import PenaltyRefused, PenaltyResult, penalty_for, penalty_rules
+from billing.recalculations import recalculation_period, recalculation_post
 
 __all__ = [
     "BillingReport",
@@ -24,6 +25,8 @@ __all__ = [
     "penalty_for",
     "penalty_rules",
     "period_close",
+    "recalculation_period",
+    "recalculation_post",
     "statement_refresh",
     "statements_check",
 ]
