@@ -383,3 +383,15 @@ def test_acknowledgement_pdf_has_the_number_filing_time_and_a_verify_code(
     assert client.get(reverse("documents:verify", args=[appeal.document.code])).status_code == 200
     client.force_login(other_resident)
     assert client.get(reverse("documents:appeal_ack", args=[appeal.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_morning_task_is_on_beat_once_a_day(settings):
+    from eirc import jobs
+
+    entry = settings.CELERY_BEAT_SCHEDULE["documents-appeals-morning"]
+    assert entry["task"] == "eirc.tasks.scheduled"
+    assert entry["kwargs"] == {"task": "documents.tasks.appeals_morning", "every": 24 * 60 * 60}
+    with time_machine.travel(dt.datetime(2026, 2, 10, 8, 30, tzinfo=MSK), tick=False):
+        assert jobs.run_scheduled("documents.tasks.appeals_morning", every=24 * 60 * 60) == "ran"
+        assert jobs.run_scheduled("documents.tasks.appeals_morning", every=24 * 60 * 60) == "skipped"
