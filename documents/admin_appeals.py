@@ -145,7 +145,7 @@ class AppealAdmin(admin.ModelAdmin):
         text = f"{obj.deadline:%d.%m.%Y}"
         if obj.is_open and obj.deadline < P.today():
             return format_html(
-                '<strong class="appeal-overdue" style="color:#b00020">{} ({})</strong>', text, _("просрочено")
+                '<strong class="appeal-overdue">{} ({})</strong>', text, _("просрочено")
             )
         return text
 

@@ -395,3 +395,16 @@ def test_the_morning_task_is_on_beat_once_a_day(settings):
     with time_machine.travel(dt.datetime(2026, 2, 10, 8, 30, tzinfo=MSK), tick=False):
         assert jobs.run_scheduled("documents.tasks.appeals_morning", every=24 * 60 * 60) == "ran"
         assert jobs.run_scheduled("documents.tasks.appeals_morning", every=24 * 60 * 60) == "skipped"
+
+
+@pytest.mark.django_db
+def test_staff_open_a_requests_file_in_admin_and_a_resident_cannot(client, resident, operator, private_tmp):
+    client.force_login(resident)
+    _file(client, "free", {"text": "Вопрос"}, files=[SimpleUploadedFile("скан.pdf", b"%PDF-1.4 scan")])
+    att = AppealAttachment.objects.get()
+    url = reverse("admin:documents_appeal_file", args=[att.appeal_id, att.pk])
+    assert client.get(url).status_code == 302  # to the admin's login: residents are not staff
+    client.force_login(operator)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 scan"
