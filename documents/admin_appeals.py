@@ -144,9 +144,7 @@ class AppealAdmin(admin.ModelAdmin):
     def deadline_cell(self, obj):
         text = f"{obj.deadline:%d.%m.%Y}"
         if obj.is_open and obj.deadline < P.today():
-            return format_html(
-                '<strong class="appeal-overdue">{} ({})</strong>', text, _("просрочено")
-            )
+            return format_html('<strong class="appeal-overdue">{} ({})</strong>', text, _("просрочено"))
         return text
 
     @admin.display(description=_("работа"))

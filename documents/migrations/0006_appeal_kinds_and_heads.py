@@ -1,117 +1,25 @@
-"""The kinds of residents' requests (staff edit them later) and the staff
-group «Руководители» that overdue requests are escalated to.
-
-Terms: temporary absence — 5 working days (ПП РФ № 354 п. 90); meter check —
-10 calendar days (п. 31 «е(2)»); the others are the centre's own terms,
-editable in the admin (docs/appeals.md).
-"""
+"""The kinds of residents' requests (``documents.appeal_kinds``; staff edit
+them later) and the staff group «Руководители» that overdue requests are
+escalated to (``accounts.staff_groups``)."""
 
 from django.db import migrations
 
-KINDS = [
-    {
-        "code": "absence",
-        "title": "Перерасчёт за время временного отсутствия",
-        "form": "absence",
-        "basis": "ПП РФ № 354, п. 86, 90–93",
-        "term_days": 5,
-        "term_unit": "working",
-        "documents_needed": (
-            "Документы, подтверждающие отсутствие (п. 93 ПП № 354): копия командировочного удостоверения "
-            "или справка о командировке с проездными билетами; справка о нахождении на лечении в "
-            "стационаре; проездные билеты на имя потребителя; счета за проживание в гостинице; "
-            "справка о временной регистрации по месту пребывания; иные документы."
-        ),
-        "ends_in_recalculation": True,
-        "position": 10,
-    },
-    {
-        "code": "quality",
-        "title": "Перерасчёт за услугу ненадлежащего качества",
-        "form": "quality",
-        "basis": "ПП РФ № 354, раздел X и приложение № 1",
-        "term_days": 10,
-        "term_unit": "working",
-        "documents_needed": "Акт проверки качества, если составлялся; фото или видео, показания термометра.",
-        "ends_in_recalculation": True,
-        "position": 20,
-    },
-    {
-        "code": "charge",
-        "title": "Проверка начислений, задолженности или пеней",
-        "form": "charge",
-        "basis": "ПП РФ № 354, п. 31 «д», п. 33 «б»",
-        "term_days": 10,
-        "term_unit": "working",
-        "documents_needed": "Квитанции и чеки об оплате, если вопрос об учёте платежей.",
-        "ends_in_recalculation": True,
-        "position": 30,
-    },
-    {
-        "code": "meter_check",
-        "title": "Проверка прибора учёта",
-        "form": "meter",
-        "basis": "ПП РФ № 354, п. 31 «е(2)»",
-        "term_days": 10,
-        "term_unit": "calendar",
-        "documents_needed": "Фото прибора учёта с показаниями и пломбой.",
-        "ends_in_recalculation": False,
-        "position": 40,
-    },
-    {
-        "code": "meter_question",
-        "title": "Вопрос о приборе учёта",
-        "form": "meter",
-        "basis": "",
-        "term_days": 10,
-        "term_unit": "working",
-        "documents_needed": "Паспорт прибора или акт ввода в эксплуатацию, если есть.",
-        "ends_in_recalculation": False,
-        "position": 50,
-    },
-    {
-        "code": "household",
-        "title": "Изменение числа проживающих или собственника",
-        "form": "household",
-        "basis": "ПП РФ № 354, п. 56(1), 57",
-        "term_days": 5,
-        "term_unit": "working",
-        "documents_needed": (
-            "Выписка из ЕГРН о праве собственности (при смене собственника); документы о регистрации "
-            "или снятии с регистрационного учёта проживающих."
-        ),
-        "ends_in_recalculation": False,
-        "position": 60,
-    },
-    {
-        "code": "free",
-        "title": "Свободный вопрос",
-        "form": "free",
-        "basis": "",
-        "term_days": 30,
-        "term_unit": "calendar",
-        "documents_needed": "",
-        "ends_in_recalculation": False,
-        "position": 90,
-    },
-]
+CODES = ["absence", "quality", "charge", "meter_check", "meter_question", "household", "free"]
 
 
 def load(apps, schema_editor):
     from accounts.staff_groups import sync_staff_groups
+    from documents.appeal_kinds import ensure_kinds
 
-    AppealKind = apps.get_model("documents", "AppealKind")
     db = schema_editor.connection.alias
-    for kind in KINDS:
-        AppealKind.objects.using(db).update_or_create(code=kind["code"], defaults=kind)
+    ensure_kinds(apps=apps, using=db)
     sync_staff_groups(apps=apps, using=db)
 
 
 def unload(apps, schema_editor):
-    apps.get_model("documents", "AppealKind").objects.using(schema_editor.connection.alias).filter(
-        code__in=[k["code"] for k in KINDS]
-    ).delete()
-    apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias).filter(name="Руководители").delete()
+    db = schema_editor.connection.alias
+    apps.get_model("documents", "AppealKind").objects.using(db).filter(code__in=CODES).delete()
+    apps.get_model("auth", "Group").objects.using(db).filter(name="Руководители").delete()
 
 
 class Migration(migrations.Migration):
