@@ -1,4 +1,4 @@
-"""The staff groups «Операторы» and «Бухгалтерия» and their permissions.
+"""The staff groups «Операторы», «Бухгалтерия» and «Руководители» and their permissions.
 
 One definition, applied three ways: by the data migration
 ``accounts/0002_staff_groups`` (a fresh database gets the groups), by the
@@ -21,6 +21,8 @@ from django.db.models import Q
 
 OPERATORS = "Операторы"
 ACCOUNTANTS = "Бухгалтерия"
+# Heads of the service: overdue requests are escalated to them (documents.appeals).
+HEADS = "Руководители"
 
 # Apps whose every model staff may see (residents' data and reference pages).
 STAFF_VIEW_APPS = ("eirc", "accounts", "billing", "meters", "payments", "documents", "flatpages")
@@ -41,8 +43,21 @@ GROUPS: dict[str, dict] = {
                 *_codes("add delete", "accountlink"),
             ],
             "meters": _codes("add change", "meter", "reading"),
-            "documents": _codes("add change", "certificaterequest", "office"),
+            "documents": [
+                *_codes("add change", "certificaterequest", "office", "appeal"),
+                *_codes("add", "appealmessage", "appealattachment"),
+            ],
             "flatpages": _codes("add change delete", "flatpage"),
+        },
+    },
+    HEADS: {
+        "view_apps": STAFF_VIEW_APPS,
+        "grant": {
+            "documents": [
+                *_codes("add change", "appeal", "appealkind"),
+                *_codes("add", "appealmessage", "appealattachment"),
+            ],
+            "eirc": _codes("add change delete", "calendarday"),
         },
     },
     ACCOUNTANTS: {
@@ -81,6 +96,11 @@ FORBIDDEN: dict[str, list[str]] = {
         "delete_billingrun",
     ],
     "payments": _codes("delete", "payment", "refund", "registryimport", "webhookevent"),
+    # Requests and their records are never deleted (152-ФЗ records, the deadline trail).
+    "documents": [
+        *_codes("delete", "appeal", "appealkind", "appealmessage", "appealattachment", "appealstatuschange"),
+        *_codes("change", "appealmessage", "appealattachment", "appealstatuschange"),
+    ],
     "auth": _codes("add change delete", "group", "permission"),
 }
 

@@ -14,6 +14,7 @@ from billing.ledger import (
 )
 from billing.ledger_batch import ledger_post_payments
 from billing.penalties import PenaltyRefused, PenaltyResult, penalty_for, penalty_rules
+from billing.recalculations import recalculation_period, recalculation_post
 
 __all__ = [
     "BillingReport",
@@ -27,6 +28,8 @@ __all__ = [
     "penalty_for",
     "penalty_rules",
     "period_close",
+    "recalculation_period",
+    "recalculation_post",
     "statement_refresh",
     "statements_check",
 ]

@@ -210,3 +210,5 @@ class FlatPageAdmin(flatpage_admin.FlatPageAdmin):
 if admin.site.is_registered(FlatPage):
     admin.site.unregister(FlatPage)
 admin.site.register(FlatPage, FlatPageAdmin)
+
+from documents import admin_appeals  # noqa: E402,F401 - registers the requests' admin

@@ -6,3 +6,12 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Документы")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from documents.appeal_kinds import ensure_after_migrate
+
+        # The shipped request kinds exist after every migrate, and after a
+        # test database's flush (idempotent; never changes staff edits).
+        post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="documents.ensure_appeal_kinds")

@@ -220,3 +220,228 @@ class ReceiptBatch(models.Model):
 
     def __str__(self):
         return f"ЕПД за {self.period}: {self.processed}/{self.total}"
+
+
+# --- Appeals (обращения): requests of residents with a statutory deadline ---
+
+
+class AppealKind(models.Model):
+    """A kind of request, as data staff edit: its term, the documents it
+    needs and whether it ends in a recalculation. ``form`` picks the fields
+    the resident's form asks for."""
+
+    class Form(models.TextChoices):
+        ABSENCE = "absence", _("временное отсутствие")
+        QUALITY = "quality", _("качество услуги")
+        CHARGE = "charge", _("проверка начислений")
+        METER = "meter", _("прибор учёта")
+        HOUSEHOLD = "household", _("состав проживающих, собственник")
+        FREE = "free", _("свободный вопрос")
+
+    class Unit(models.TextChoices):
+        WORKING = "working", _("рабочих дней")
+        CALENDAR = "calendar", _("календарных дней")
+
+    code = models.SlugField(_("код"), max_length=40, unique=True)
+    title = models.CharField(_("название"), max_length=200)
+    form = models.CharField(_("форма"), max_length=12, choices=Form.choices)
+    basis = models.CharField(_("основание"), max_length=250, blank=True)
+    term_days = models.PositiveSmallIntegerField(_("срок ответа"))
+    term_unit = models.CharField(_("срок в"), max_length=10, choices=Unit.choices, default=Unit.WORKING)
+    documents_needed = models.TextField(_("нужные документы"), blank=True)
+    ends_in_recalculation = models.BooleanField(_("завершается перерасчётом"), default=False)
+    position = models.PositiveSmallIntegerField(_("порядок"), default=0)
+    is_active = models.BooleanField(_("принимается"), default=True)
+
+    class Meta:
+        verbose_name = _("вид обращения")
+        verbose_name_plural = _("виды обращений")
+        ordering = ["position", "title"]
+        constraints = [models.CheckConstraint(condition=Q(term_days__gte=1), name="documents_appealkind_term_pos")]
+
+    def __str__(self):
+        return self.title
+
+
+class Appeal(models.Model):
+    """A resident's request. Never deleted (PROTECT everywhere, no delete
+    permission): a withdrawn one stays, marked. ``token`` is the form's
+    one-time key: a double submit finds the request already filed."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("принято")
+        IN_PROGRESS = "in_progress", _("в работе")
+        NEEDS_INFO = "needs_info", _("нужны сведения от заявителя")
+        CLOSED = "closed", _("закрыто")
+
+    class Outcome(models.TextChoices):
+        RECALCULATED = "recalculated", _("выполнен перерасчёт")
+        ANSWERED = "answered", _("дан ответ")
+        REFUSED = "refused", _("отказано")
+        WITHDRAWN = "withdrawn", _("отозвано заявителем")
+
+    number = models.CharField(_("номер"), max_length=20, unique=True)
+    token = models.UUIDField(_("ключ формы"), unique=True)
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("лицевой счёт")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("заявитель")
+    )
+    kind = models.ForeignKey(AppealKind, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("вид"))
+    fields = models.JSONField(_("сведения"), default=dict, blank=True)
+    text = models.TextField(_("текст"), blank=True)
+    status = models.CharField(_("состояние"), max_length=12, choices=Status.choices, default=Status.NEW)
+    filed_at = models.DateTimeField(_("подано"))
+    deadline = models.DateField(_("ответить до"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_appeals",
+        verbose_name=_("исполнитель"),
+    )
+    outcome = models.CharField(_("итог"), max_length=12, choices=Outcome.choices, blank=True)
+    outcome_text = models.TextField(_("ответ по существу"), blank=True)
+    closed_at = models.DateTimeField(_("закрыто"), null=True, blank=True)
+    withdrawn = models.BooleanField(_("отозвано"), default=False)
+    escalated_at = models.DateTimeField(_("передано руководителям"), null=True, blank=True)
+    recalculation = models.ForeignKey(
+        "billing.Recalculation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("перерасчёт"),
+    )
+    document = models.OneToOneField(
+        IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("расписка")
+    )
+    ack_file = models.FileField(_("файл расписки"), storage=_private, upload_to="appeals/ack/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = _("обращение")
+        verbose_name_plural = _("обращения")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (~Q(outcome="") & Q(closed_at__isnull=False)),
+                name="documents_appeal_closed_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(withdrawn=True) | Q(outcome="withdrawn"), name="documents_appeal_withdrawn_outcome"
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="recalculated") | Q(recalculation__isnull=False),
+                name="documents_appeal_recalc_has_line",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="documents_appeal_queue")]
+
+    def __str__(self):
+        return f"№ {self.number} — {self.kind}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class AppealMessage(models.Model):
+    """One message of the thread between the resident and the operators."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="messages", verbose_name=_("обращение"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("автор")
+    )
+    from_staff = models.BooleanField(_("от оператора"), default=False)
+    text = models.TextField(_("текст"))
+    created_at = models.DateTimeField(_("написано"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("сообщение по обращению")
+        verbose_name_plural = _("сообщения по обращениям")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.appeal.number}: {self.text[:40]}"
+
+
+class AppealAttachment(models.Model):
+    """A file of a request (personal data, 152-ФЗ): private storage, served
+    only to the owner and to staff; images are stored re-encoded, without
+    their metadata."""
+
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("обращение")
+    )
+    message = models.ForeignKey(
+        AppealMessage,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("сообщение"),
+    )
+    file = models.FileField(_("файл"), storage=_private, upload_to="appeals/%Y/%m/")
+    name = models.CharField(_("имя файла"), max_length=200)
+    content_type = models.CharField(_("тип"), max_length=40)
+    size = models.PositiveIntegerField(_("размер, байт"))
+    sha256 = models.CharField(_("SHA-256 файла"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("загрузил")
+    )
+    from_staff = models.BooleanField(_("от оператора"), default=False)
+    created_at = models.DateTimeField(_("загружен"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("вложение обращения")
+        verbose_name_plural = _("вложения обращений")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class AppealStatusChange(models.Model):
+    """Every change of a request's status: who, when, from, to."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="history", verbose_name=_("обращение"))
+    from_status = models.CharField(_("было"), max_length=12, blank=True)
+    to_status = models.CharField(_("стало"), max_length=12)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("кто")
+    )
+    at = models.DateTimeField(_("когда"), auto_now_add=True)
+    note = models.CharField(_("примечание"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("смена состояния обращения")
+        verbose_name_plural = _("история состояний обращений")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.appeal.number}: {self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return str(dict(Appeal.Status.choices).get(self.to_status, self.to_status))
+
+
+class AppealDigest(models.Model):
+    """One morning email of an operator's overdue list: unique per operator
+    and day, so a second run of the task sends nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("оператор")
+    )
+    day = models.DateField(_("день"))
+    count = models.PositiveIntegerField(_("обращений в письме"), default=0)
+
+    class Meta:
+        verbose_name = _("утренняя сводка оператору")
+        verbose_name_plural = _("утренние сводки операторам")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="documents_appealdigest_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day:%d.%m.%Y}"

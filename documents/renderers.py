@@ -143,3 +143,12 @@ def render_certificate(data: dict, *, code: str, issued_at: dt.datetime) -> tupl
     html = render_to_string("documents/pdf/certificate.html", {**data, "stamp": _stamp(code, issued_at)})
     filename = f"{data['kind']}-{data['account']['number']}-{issued_at:%Y%m%d}.pdf"
     return filename, PDF, html_to_pdf(html)
+
+
+# --- a resident's request: the acknowledgement ------------------------------------
+
+
+def render_appeal_ack(data: dict, *, code: str, issued_at: dt.datetime) -> tuple[str, str, bytes]:
+    """The acknowledgement of a request (number, filing time, deadline) as a PDF."""
+    html = render_to_string("documents/pdf/appeal_ack.html", {**data, "stamp": _stamp(code, issued_at)})
+    return f"appeal-{data['number']}.pdf", PDF, html_to_pdf(html)

@@ -54,3 +54,18 @@ def receipts_sweep() -> int:
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
 def certificate_generate_task(*, request_id: int) -> str:
     return services.certificate_generate(request_id=request_id).status
+
+
+@shared_task
+def appeals_morning() -> str:
+    """Beat, every working morning (through ``eirc.tasks.scheduled``, once a
+    day): each operator's overdue list, and escalation to «Руководители».
+    Idempotent: a second run the same day sends nothing."""
+    result = services.appeals_morning()
+    return f"digests={result['digests']} escalated={result['escalated']}"
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
+def appeal_acknowledge_task(*, appeal_id: int) -> int:
+    """Render a request's acknowledgement PDF. Idempotent."""
+    return services.appeal_acknowledge(appeal_id=appeal_id).pk

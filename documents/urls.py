@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from documents import views, views_certificates, views_receipts, views_verify
+from documents import admin_queues, views, views_appeals, views_certificates, views_receipts, views_verify
 
 app_name = "documents"
 
@@ -29,6 +29,20 @@ urlpatterns = [
         views_certificates.certificate_download,
         name="certificate_download",
     ),
+    # Requests (обращения) of the resident.
+    path("cabinet/appeals/", views_appeals.appeals, name="appeals"),
+    path("cabinet/appeals/new/<slug:kind>/", views_appeals.appeal_new, name="appeal_new"),
+    path("cabinet/appeals/<int:appeal_id>/", views_appeals.appeal_detail, name="appeal_detail"),
+    path("cabinet/appeals/<int:appeal_id>/acknowledgement/", views_appeals.appeal_ack, name="appeal_ack"),
+    path("cabinet/appeals/<int:appeal_id>/reply/", views_appeals.appeal_reply, name="appeal_reply"),
+    path("cabinet/appeals/<int:appeal_id>/withdraw/", views_appeals.appeal_withdraw, name="appeal_withdraw"),
+    path(
+        "cabinet/appeals/<int:appeal_id>/files/<int:attachment_id>/",
+        views_appeals.appeal_attachment,
+        name="appeal_attachment",
+    ),
+    # Staff: the operators' work queues (behind the admin's gate).
+    path("documents/queues/", admin.site.admin_view(admin_queues.queues), name="queues"),
     # Public: authenticity check, the e-receipt unsubscribe link, staff list.
     path("documents/verify/", views_verify.verify, name="verify_form"),
     path("documents/verify/<str:code>/", views_verify.verify, name="verify"),

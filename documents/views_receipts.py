@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import account_required
 from accounts.security import client_ip
-from documents import renderers, selectors, services
+from documents import renderers, selectors, selectors_appeals, services
 from documents.receipt_data import receipt_data
 from eirc.errors import DomainError
 
@@ -74,7 +74,8 @@ def receipt_print(request, year: int, month: int):
         return _pending(request, period, receipt, failed=receipt.status == receipt.Status.FAILED)
     data = receipt_data(account=request.account, period=period)
     ctx = renderers.receipt_context(data, code=receipt.document.code, issued_at=receipt.rendered_at)
-    return render(request, "documents/receipt_print.html", {**ctx, "receipt": receipt})
+    lines = selectors_appeals.charge_lines_for(account=request.account, period=period)
+    return render(request, "documents/receipt_print.html", {**ctx, "receipt": receipt, "charge_lines": lines})
 
 
 @require_POST

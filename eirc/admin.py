@@ -174,3 +174,21 @@ class TabularInline(admin.TabularInline):
 
         Labelled.__name__ = formset.__name__
         return Labelled
+
+
+def _register_calendar():
+    from eirc.models import CalendarDay
+
+    @admin.register(CalendarDay)
+    class CalendarDayAdmin(admin.ModelAdmin):
+        """The production calendar: staff add a year's transfers when the
+        Government's decree is published (docs/appeals.md)."""
+
+        list_display = ("date", "kind", "note")
+        list_filter = ("kind", ("date", admin.DateFieldListFilter))
+        date_hierarchy = "date"
+        search_fields = ("note",)
+        ordering = ("date",)
+
+
+_register_calendar()

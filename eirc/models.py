@@ -114,3 +114,28 @@ class PeriodicRun(models.Model):
 
     def __str__(self):
         return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the five-day week in the production calendar of
+    Russia: a non-working holiday (ТК РФ ст. 112), a day off moved by a
+    Government decree or by ст. 112 ч. 2, or a weekend day made a working day
+    by a transfer. Every other Monday–Friday is a working day, every other
+    Saturday and Sunday is not (:mod:`eirc.workdays`)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("нерабочий праздничный день")
+        DAY_OFF = "day_off", _("выходной (перенесённый)")
+        WORKING = "working", _("рабочий день (перенесённый)")
+
+    date = models.DateField(_("дата"), unique=True)
+    kind = models.CharField(_("вид"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("основание"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("день производственного календаря")
+        verbose_name_plural = _("производственный календарь")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d.%m.%Y} — {self.get_kind_display()}"

@@ -536,6 +536,12 @@ _every, _cron = every_minutes("RECEIPTS_SWEEP_MINUTES", env.int("RECEIPTS_SWEEP_
 CELERY_BEAT_SCHEDULE["documents-receipts-sweep"] = scheduled(
     "documents.tasks.receipts_sweep", every=_every, schedule=_cron
 )
+# Residents' requests: at 08:30 every day (the task does nothing on a day
+# off of the production calendar) each operator gets their overdue list and
+# requests past their deadline are escalated to «Руководители».
+CELERY_BEAT_SCHEDULE["documents-appeals-morning"] = scheduled(
+    "documents.tasks.appeals_morning", every=_DAY, schedule=crontab(hour=8, minute=30)
+)
 # WeasyPrint logs every layout step at INFO.
 LOGGING["loggers"]["weasyprint"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
 LOGGING["loggers"]["fontTools"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}

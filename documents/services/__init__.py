@@ -1,7 +1,8 @@
 """Writes of the documents app (DESIGN §2), by responsibility:
 :mod:`.registry` (issued documents and their verify codes),
 :mod:`.receipts` (ЕПД: render, batches, closing a period and issuing its
-receipts), :mod:`.paperless` (e-receipts), :mod:`.certificates`.
+receipts), :mod:`.paperless` (e-receipts), :mod:`.certificates`, :mod:`.appeals`
+(residents' requests with statutory deadlines).
 
 Every generated document gets an :class:`IssuedDocument` first (its short
 code is printed on it with a QR to the public verify page), then the PDF is
@@ -10,6 +11,17 @@ new code; the old one is marked revoked (the verify page says it was
 replaced).
 """
 
+from documents.services.appeals import (
+    appeal_acknowledge,
+    appeal_assign,
+    appeal_close,
+    appeal_deadline,
+    appeal_file,
+    appeal_message,
+    appeal_set_status,
+    appeal_withdraw,
+    appeals_morning,
+)
 from documents.services.certificates import (
     account_overdue_debt,
     certificate_complete,
@@ -40,6 +52,15 @@ from documents.services.receipts import (
 from documents.services.registry import CODE_ALPHABET, CODE_LENGTH, new_code, normalize_code
 
 __all__ = [
+    "appeal_acknowledge",
+    "appeal_assign",
+    "appeal_close",
+    "appeal_deadline",
+    "appeal_file",
+    "appeal_message",
+    "appeal_set_status",
+    "appeal_withdraw",
+    "appeals_morning",
     "CODE_ALPHABET",
     "CODE_LENGTH",
     "PENDING_RETRY_AFTER",

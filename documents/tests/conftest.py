@@ -13,11 +13,9 @@ DEMO_NUMBER = "1000000001"
 
 
 @pytest.fixture
-def demo(db, settings, tmp_path):
-    """Two demo accounts with two closed months of history; files in a
-    temporary private storage."""
-    from demo import builder
-
+def private_tmp(settings, tmp_path):
+    """Private files (receipts, certificates, requests' attachments) in a
+    temporary storage for the test."""
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {**settings.STORAGES["private"], "OPTIONS": {"location": str(tmp_path / "private")}},
@@ -32,9 +30,17 @@ def demo(db, settings, tmp_path):
         private_storage._wrapped = empty
 
     reset()
-    builder.seed(accounts=2, months=2, out=lambda *_: None)
-    yield
+    yield tmp_path / "private"
     reset()
+
+
+@pytest.fixture
+def demo(db, private_tmp):
+    """Two demo accounts with two closed months of history; files in a
+    temporary private storage."""
+    from demo import builder
+
+    builder.seed(accounts=2, months=2, out=lambda *_: None)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +52,11 @@ EXCUSED = {
     "documents:paperless": "POST only",
     "documents:receipt_download": "a PDF",
     "documents:certificate_download": "a PDF",
+    "documents:appeal_ack": "a PDF",
+    "documents:appeal_attachment": "a file",
+    "documents:appeal_reply": "POST only (its errors render the request's page)",
+    "documents:appeal_withdraw": "POST only",
+    "admin:documents_appeal_file": "a file",
     "health": "JSON",
     "captcha-image": "an image",
     "captcha-image-2x": "an image",
@@ -129,6 +135,23 @@ def build_site(live_server_url: str) -> dict:
     SandboxProvider.decide(paid.provider_payment_id, pay=True)
     payment_services.payment_confirm(payment_id=paid.pk)
 
+    # A request with a photo, an operator's answer and its history.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.models import AppealKind
+    from documents.tests.test_appeals import _jpeg_with_gps
+
+    appeal, _ = document_services.appeal_file(
+        user=resident,
+        account=account,
+        kind=AppealKind.objects.get(code="charge"),
+        token=uuid.uuid4(),
+        data={"charge_id": charge.pk, "service": charge.service.name, "text": "Прошу проверить начисление"},
+        uploads=[SimpleUploadedFile("photo.jpg", _jpeg_with_gps())],
+    )
+    document_services.appeal_assign(appeal=appeal, user=operator, operator=operator)
+    document_services.appeal_message(appeal=appeal, user=operator, text="Проверяем начисление.", from_staff=True)
+
     # One of every kind of record the staff pages list.
     record("login", user=resident, ip="10.0.0.1")
     account_services.notifications_update(
@@ -197,12 +220,18 @@ def build_site(live_server_url: str) -> dict:
         "documents:receipt_print": reverse("documents:receipt_print", args=ym),
         "documents:certificates": reverse("documents:certificates"),
         "documents:certificate_order": reverse("documents:certificate_order"),
+        "documents:appeals": reverse("documents:appeals"),
+        "documents:appeal_new": reverse("documents:appeal_new", args=["charge"]) + f"?charge={charge.pk}",
+        "documents:appeal_new absence": reverse("documents:appeal_new", args=["absence"]),
+        "documents:appeal_detail": reverse("documents:appeal_detail", args=[appeal.pk]),
         "accounts:profile": reverse("accounts:profile"),
         "accounts:password_change": reverse("accounts:password_change"),
         "accounts:unlink_account": reverse("accounts:unlink_account", args=[account.pk]),
     }
     staff = {
         "documents:paperless_list": reverse("documents:paperless_list"),
+        "documents:queues": reverse("documents:queues"),
+        "admin:documents_appeal_work": reverse("admin:documents_appeal_work", args=[appeal.pk]),
         **admin_pages(superuser, paid.pk, meter.pk),
     }
     assert Receipt.objects.filter(account=account, status="ready").exists()
@@ -403,9 +432,9 @@ def test_every_url_name_is_visited_or_excused():
         "payments:history", "payments:pay", "payments:return", "payments:sandbox", "meters:submit",
         "meters:confirmation", "meters:history", "meters:tokens", "documents:receipts", "documents:receipt_print",
         "documents:certificates", "documents:certificate_order", "accounts:profile", "accounts:password_change",
-        "accounts:unlink_account",
+        "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
         # staff (besides the admin's registry)
-        "documents:paperless_list",
+        "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip
     admin_custom = {
         "admin:meters_import", "admin:meters_operator_entry", "admin:meters_replace", "admin:payments_payment_refund",

@@ -88,10 +88,24 @@
     }, 50);
   }
 
-  window.addEventListener("load", function () {
+  function start() {
     nameControls();
     // A sign that the page's controls are named (the browser tests wait for it).
     document.documentElement.setAttribute("data-controls-named", "");
     new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
+  }
+
+  window.addEventListener("load", function () {
+    // The admin builds its select2 boxes in a jQuery ready handler, which
+    // runs asynchronously and on a busy machine after «load»: a handler
+    // added now runs after it, so the boxes exist when they are named.
+    var jq = window.django && window.django.jQuery;
+    if (jq) {
+      jq(function () {
+        window.setTimeout(start, 0);
+      });
+    } else {
+      start();
+    }
   });
 })();
