@@ -1,7 +1,8 @@
 """The Redis cache, tolerant of a Redis outage.
 
-The cache holds only counters that may be lost (registration, reset and
-linking throttles; the readings API's rate per minute). When Redis does not
+The cache holds only what may be lost: counters (registration, reset and
+linking throttles; the readings API's rate per minute) and the cabinet's
+page bodies (eirc/pagecache.py, computed again on a miss). When Redis does not
 answer, a request must not answer 500 (DESIGN §6), so each operation logs a
 warning and answers as an empty cache would: reads miss, writes are dropped,
 ``incr`` raises ``ValueError`` (what a missing key raises, which the callers
