@@ -20,6 +20,8 @@ versions it is stored under.
 A bump sets the version to ``max(version + 1, now in microseconds)``: it always
 grows, and after a restore from a backup the new versions are still ones
 never used before (the clock moved on), so an old cache entry cannot match.
+A missing row (an account never written to; the shared row after a test
+flush) reads as 0 and is created by the next bump.
 
 On PostgreSQL the triggers are per statement with transition tables: a bulk
 insert of 20 000 ledger rows bumps each account once, in one statement, in
@@ -109,7 +111,8 @@ CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table}
         trigger = f"{name}_{event.lower()[:3]}"
         sqlite_up.append(
             f"""CREATE TRIGGER {trigger} AFTER {event} ON {table} BEGIN
-    UPDATE {TABLE} SET value = max(value + 1, {SQLITE_NOW_US}) WHERE account_id = {SITE};
+    INSERT INTO {TABLE} (account_id, value) SELECT {SITE}, {SQLITE_NOW_US} WHERE true
+    ON CONFLICT (account_id) DO UPDATE SET value = max(value + 1, excluded.value);
 END;"""
         )
         sqlite_down.append(f"DROP TRIGGER IF EXISTS {trigger};")
@@ -119,7 +122,8 @@ END;"""
 SITE_FUNCTION_UP = f"""
 CREATE OR REPLACE FUNCTION accounts_site_version_bump() RETURNS trigger AS $$
 BEGIN
-    UPDATE {TABLE} SET value = GREATEST(value + 1, {PG_NOW_US}) WHERE account_id = {SITE};
+    INSERT INTO {TABLE} AS v (account_id, value) VALUES ({SITE}, {PG_NOW_US})
+    ON CONFLICT (account_id) DO UPDATE SET value = GREATEST(v.value + 1, EXCLUDED.value);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;

@@ -62,12 +62,12 @@ def page_key(*, name: str, account, today, params: tuple = ()) -> str | None:
     """The cache key of page ``name`` of ``account`` on ``today``, or None
     when the page must not be cached (no versions on the account, odd
     parameters)."""
-    if not hasattr(account, "data_version") or getattr(account, "site_version", None) is None:
+    if not (hasattr(account, "data_version") and hasattr(account, "site_version")):
         return None
     parts = [str(p) for p in params]
     if any(len(p) > 6 or not p.isdigit() for p in parts):  # ?page=abc, ?page=99999999: computed, not cached
         return None
-    versions = [str(account.pk), str(account.data_version or 0), str(account.site_version)]
+    versions = [str(account.pk), str(account.data_version or 0), str(account.site_version or 0)]
     return ":".join([PREFIX, _stamp(), name, *versions, today.isoformat(), get_language() or "", *parts])
 
 

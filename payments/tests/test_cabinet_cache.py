@@ -183,3 +183,18 @@ def test_a_redis_outage_serves_the_cabinet_from_the_database(client, resident, d
     for url in (DASHBOARD, CHARGES, PAYMENTS):
         assert client.get(url).status_code == 200
     assert debt_line(get(client, DASHBOARD)[0]) == rub("5000.00")
+
+
+def test_a_lost_shared_version_row_is_made_again_by_the_next_shared_write(client, resident):
+    """A test flush (TRUNCATE) or a careless DELETE loses the shared row: the
+    pages still cache (it reads as 0) and the next write to shared data bumps it."""
+    account = resident.account_links.get().account
+    build_history(account, months=2)
+    DataVersion.objects.all().delete()
+    client.force_login(resident)
+    warm(client, CHARGES)
+    service = account.charges.first().service
+    service.name = "Отопление (новое название)"
+    service.save()
+    assert DataVersion.objects.get(account_id=DataVersion.SITE).value > 0
+    assert "Отопление (новое название)" in get(client, CHARGES)[0]
