@@ -10,7 +10,7 @@ from accounts.versioning import account_triggers
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0006_data_versions"),
-        ("payments", "0004_verbose_names_ru"),
+        ("payments", "0005_registryimport_completed_at"),
     ]
 
     operations = [
