@@ -23,6 +23,7 @@ from eirc.models import Period
 from eirc.tests.factories import MeterFactory, PeriodFactory, ReadingFactory
 from meters.services import reading_submit
 from payments.models import Payment
+from payments.registry import registry_import
 from payments.tests.test_pages import pay_form
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,19 @@ def test_ledger_rows_loaded_with_copy_show_at_once(client, resident, debt):
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY billing_ledgerentry ({columns}) FROM STDIN", io.StringIO(rows))
     assert debt_line(get(client, DASHBOARD)[0]) == rub("5200.00")
+
+
+def test_a_bank_registry_shows_at_once_on_the_cached_pages(client, resident, debt):
+    """The set-based registry import (payments by COPY, statements upserted
+    per chunk) moves the cached dashboard and history in its own commit."""
+    client.force_login(resident)
+    warm(client, DASHBOARD)
+    warm(client, PAYMENTS)
+    content = f"date;time;transaction_id;account;amount;period\n01.03.2026;10:15;TX-9;{debt.number};800,00;02.2026\n"
+    report = registry_import(content=content.encode(), filename="rnkb-0301.csv")
+    assert report.ok and report.applied == 1
+    assert debt_line(get(client, DASHBOARD)[0]) == rub("4200.00")
+    assert rub("800.00") in get(client, PAYMENTS)[0]
 
 
 def test_a_reading_bumps_the_accounts_version_in_its_transaction(client, resident, account_with_meter):
