@@ -288,3 +288,27 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class DataVersion(models.Model):
+    """The version of what the cabinet pages show (accounts/versioning.py):
+    per account, and under ``account_id`` 0 (``SITE``) for the shared data
+    they name (periods, services, payment terms, benefit categories).
+
+    Written only by database triggers on the tables those pages read, in the
+    writing transaction: no code path can change the data without changing
+    the version. No row for an account: nothing was ever written for it. The
+    key is a plain column, not a foreign key, so that a trigger firing while
+    an account is deleted cannot fail."""
+
+    SITE = 0
+
+    account_id = models.BigIntegerField(primary_key=True, verbose_name=_("лицевой счёт (0 — общие данные)"))
+    value = models.BigIntegerField(_("версия"), default=0)
+
+    class Meta:
+        verbose_name = _("версия данных")
+        verbose_name_plural = _("версии данных")
+
+    def __str__(self):
+        return f"{self.account_id}: {self.value}"

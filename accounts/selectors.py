@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.module_loading import import_string
 
-from accounts.models import PersonalAccount
+from accounts.models import DataVersion, PersonalAccount
 
 ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
 
@@ -26,16 +27,33 @@ def account_for_user(*, user, account_id) -> PersonalAccount:
         raise Http404 from None
 
 
+def accounts_of_request(request) -> list[PersonalAccount]:
+    """The accounts the request's login holds, by number, each with its data
+    versions (``data_version``, ``site_version``: see accounts/versioning.py).
+    One query per request: the page, the account switcher and the cache key
+    share it."""
+    cached = getattr(request, "_eirc_accounts", None)
+    if cached is None:
+        cached = list(
+            accounts_for_user(user=request.user).annotate(
+                data_version=Subquery(DataVersion.objects.filter(account_id=OuterRef("pk")).values("value")[:1]),
+                site_version=Subquery(DataVersion.objects.filter(account_id=DataVersion.SITE).values("value")[:1]),
+            )
+        )
+        request._eirc_accounts = cached
+    return cached
+
+
 def active_account(request) -> PersonalAccount | None:
     """The account chosen in the header (kept in the session), else the first
     one the user holds; None when the user holds none."""
-    accounts = accounts_for_user(user=request.user)
+    accounts = accounts_of_request(request)
     chosen = request.session.get(ACTIVE_ACCOUNT_SESSION_KEY)
     if chosen is not None:
-        account = accounts.filter(pk=chosen).first()
+        account = next((a for a in accounts if str(a.pk) == str(chosen)), None)
         if account is not None:
             return account
-    return accounts.first()
+    return accounts[0] if accounts else None
 
 
 def recent_bill_amounts(account: PersonalAccount) -> list:

@@ -4,12 +4,14 @@ benefits, charts. Thin: one selector each, then render."""
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import account_required
 from billing import charts, selectors
-from eirc import periods
+from eirc import pagecache, periods
 
 CHARGES_TITLE = "Начисления по месяцам"
 BALANCE_TITLE = "Просроченный долг и аванс на конец каждого месяца"
@@ -23,10 +25,8 @@ def _chart(svg: str, table, legend: str) -> dict:
     }
 
 
-@require_GET
-@account_required
-def dashboard(request):
-    data = selectors.dashboard_for(account=request.account, today=periods.today())
+def _dashboard_body(account, today) -> str:
+    data = selectors.dashboard_for(account=account, today=today)
     months = [m for m, _ in data.balances]
     values = [v for _, v in data.balances]
     chart = None
@@ -40,14 +40,43 @@ def dashboard(request):
         )
         table = selectors.ChartData(months=[], series=[], balance_months=months, balances=values).balance_table()
         chart = _chart(svg, table, charts.balance_legend_html())
-    return render(request, "billing/dashboard.html", {"d": data, "chart": chart})
+    return render_to_string(
+        "billing/_dashboard_body.html", {"d": data, "chart": chart, "charge_url": _charge_url_prefix()}
+    )
+
+
+def _charge_url_prefix() -> str:
+    """The charge pages' common prefix: one reverse() per page, not per row."""
+    return reverse("billing:charge_detail", args=[0]).removesuffix("0/")
+
+
+@require_GET
+@account_required
+def dashboard(request):
+    """The dashboard; its body cached per account and day (eirc/pagecache.py)."""
+    account, today = request.account, periods.today()
+    body = pagecache.cached_body(
+        name="dashboard", account=account, today=today, render=lambda: _dashboard_body(account, today)
+    )
+    return render(request, "billing/dashboard.html", {"account": account, "body": body})
+
+
+def _charges_body(account, page) -> str:
+    page_obj, items = selectors.charges_history(account=account, page=page)
+    return render_to_string(
+        "billing/_charges_body.html", {"page_obj": page_obj, "items": items, "charge_url": _charge_url_prefix()}
+    )
 
 
 @require_GET
 @account_required
 def charges(request):
-    page_obj, items = selectors.charges_history(account=request.account, page=request.GET.get("page", 1))
-    return render(request, "billing/charges.html", {"page_obj": page_obj, "items": items})
+    """Charges by period; each page's body cached per account (eirc/pagecache.py)."""
+    account, page = request.account, request.GET.get("page", "1")
+    body = pagecache.cached_body(
+        name="charges", account=account, params=(page,), render=lambda: _charges_body(account, page)
+    )
+    return render(request, "billing/charges.html", {"body": body})
 
 
 @require_GET

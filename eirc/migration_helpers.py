@@ -24,3 +24,22 @@ def move_content_type(old_app: str, new_app: str, model: str):
         return run
 
     return rename(old_app, new_app), rename(new_app, old_app)
+
+
+def sql_by_vendor(*, postgresql: str, sqlite: list[str], what: str):
+    """A ``RunPython`` function that runs ``postgresql`` (one script) on
+    PostgreSQL or each statement of ``sqlite`` on SQLite: the two databases
+    of the project (triggers differ in syntax). Any other database is refused,
+    naming ``what`` was to be installed."""
+
+    def run(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            schema_editor.execute(postgresql, params=None)
+        elif vendor == "sqlite":
+            for sql in sqlite:
+                schema_editor.execute(sql)
+        else:  # pragma: no cover
+            raise RuntimeError(f"no {what} for database {vendor}")
+
+    return run

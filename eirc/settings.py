@@ -217,11 +217,12 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # developer tools read: compressing them took 60 % of collectstatic's time.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*whitenoise.compress.Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
-# --- Cache (throttles, rate limits) ----------------------------------------
+# --- Cache (throttles, rate limits, cabinet pages) ------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # A Redis outage must not answer 500: the cache only holds throttle
-    # counters, so while Redis is away they read as empty (eirc/cache.py).
+    # A Redis outage must not answer 500: the cache holds only throttle
+    # counters and cabinet pages that can be computed again, so while Redis
+    # is away they read as empty (eirc/cache.py).
     CACHES = {
         "default": {
             "BACKEND": "eirc.cache.OutageTolerantRedisCache",
@@ -231,6 +232,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cabinet's page bodies (eirc/pagecache.py) are keyed on data versions that
+# every write bumps, so they are never stale; the lifetime only bounds memory.
+CABINET_CACHE_SECONDS = env.int("CABINET_CACHE_SECONDS", default=15 * 60)
 
 # --- Celery: workers on Redis, or eager in process when no broker is set ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

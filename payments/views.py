@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import account_required
 from billing.selectors import dashboard_for
-from eirc import jsonbody, periods
+from eirc import jsonbody, pagecache, periods
 from eirc.errors import DomainError
 from eirc.money import format_amount
 from payments import selectors, services
@@ -28,11 +29,17 @@ from payments.providers.sandbox import SandboxProvider
 @require_GET
 @account_required
 def history(request):
-    """Every payment attempt and every credit of the resident's account."""
-    data = selectors.payments_history(
-        account=request.account, page=request.GET.get("page", 1), credits_page=request.GET.get("credits", 1)
-    )
-    return render(request, "payments/history.html", data)
+    """Every payment attempt and every credit of the resident's account; the
+    body cached per account (eirc/pagecache.py)."""
+    account = request.account
+    page, credits_page = request.GET.get("page", "1"), request.GET.get("credits", "1")
+
+    def render_body():
+        data = selectors.payments_history(account=account, page=page, credits_page=credits_page)
+        return render_to_string("payments/_history_body.html", data)
+
+    body = pagecache.cached_body(name="payments", account=account, params=(page, credits_page), render=render_body)
+    return render(request, "payments/history.html", {"body": body})
 
 
 @account_required

@@ -1,6 +1,6 @@
 from django import template
 
-from accounts.selectors import accounts_for_user, active_account
+from accounts.selectors import accounts_of_request, active_account
 
 register = template.Library()
 
@@ -11,7 +11,7 @@ def user_accounts(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return []
-    accounts = list(accounts_for_user(user=request.user))
+    accounts = accounts_of_request(request)
     if len(accounts) > 1:
         active = active_account(request)
         context["active_account_id"] = active.pk if active else None

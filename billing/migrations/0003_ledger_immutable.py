@@ -7,6 +7,8 @@ PostgreSQL (production, tests) and SQLite (the embedded default).
 
 from django.db import migrations
 
+from eirc.migration_helpers import sql_by_vendor
+
 PG_UP = """
 CREATE OR REPLACE FUNCTION billing_ledger_guard() RETURNS trigger AS $$
 BEGIN
@@ -42,24 +44,8 @@ SQLITE_DOWN = [
 ]
 
 
-def up(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_UP, params=None)
-    elif vendor == "sqlite":
-        for sql in SQLITE_UP:
-            schema_editor.execute(sql)
-    else:  # pragma: no cover
-        raise RuntimeError(f"no ledger guard for database {vendor}")
-
-
-def down(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_DOWN, params=None)
-    elif vendor == "sqlite":
-        for sql in SQLITE_DOWN:
-            schema_editor.execute(sql)
+up = sql_by_vendor(postgresql=PG_UP, sqlite=SQLITE_UP, what="ledger guard")
+down = sql_by_vendor(postgresql=PG_DOWN, sqlite=SQLITE_DOWN, what="ledger guard")
 
 
 class Migration(migrations.Migration):

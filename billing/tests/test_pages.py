@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -230,12 +231,32 @@ def test_pages_run_a_bounded_number_of_queries_on_five_years_of_history(
     build_history(account, months=60)
     assert Charge.objects.filter(account=account).count() == 60 * 9
     logged_in.get(reverse(name))  # warm the session
+    cache.clear()  # and cool the cabinet's page cache
     with django_assert_max_num_queries(limit):
         response = logged_in.get(reverse(name))
     assert response.status_code == 200
     if name != "billing:dashboard":
         with django_assert_max_num_queries(limit):
             assert logged_in.get(reverse(name) + "?page=3").status_code == 200
+
+
+# Cold (the cache empty) and warm (the body cached for this account, version
+# and day): the session, the user, the accounts with their data versions.
+CACHED_PAGES = [("billing:dashboard", 10), ("billing:charges", 8), ("payments:history", 7)]
+WARM_QUERIES = 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "cold"), CACHED_PAGES)
+def test_cached_pages_run_their_queries_once_then_three(logged_in, account, frozen, name, cold):
+    build_history(account, months=60)
+    logged_in.get(reverse(name))
+    cache.clear()
+    assert _count(logged_in, reverse(name)) == cold
+    assert _count(logged_in, reverse(name)) == WARM_QUERIES
+    if name != "billing:dashboard":  # each page of a paginated history is a body of its own
+        assert _count(logged_in, reverse(name) + "?page=2") == cold
+        assert _count(logged_in, reverse(name) + "?page=2") == WARM_QUERIES
 
 
 @pytest.mark.django_db

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.core.signals import setting_changed
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from eirc import money, periods
@@ -121,3 +123,44 @@ def plural_ru(value, forms):
     else:
         word = many
     return f"{value} {word}"
+
+
+# --- {% memo %}: layout parts rendered once per process -------------------------
+
+MEMO_LIMIT = 512  # distinct renderings kept per process; beyond it, render each time
+_memo: dict[tuple, str] = {}
+# A test that overrides a setting (the centre's name, a URL) sees it at once.
+setting_changed.connect(lambda **kwargs: _memo.clear(), weak=False, dispatch_uid="eirc_memo_clear")
+
+
+class MemoNode(template.Node):
+    def __init__(self, nodelist, name: str, variables: list):
+        self.nodelist, self.name, self.variables = nodelist, name, variables
+
+    def render(self, context):
+        key = (self.name, translation.get_language(), *(str(v.resolve(context)) for v in self.variables))
+        html = _memo.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if len(_memo) < MEMO_LIMIT:
+                _memo[key] = html
+        return html
+
+
+@register.tag
+def memo(parser, token):
+    """``{% memo "name" var ... %}…{% endmemo %}``: the block rendered once
+    per process for each language and value of the ``var``s, then reused.
+
+    For the layout's parts that depend only on the code, the settings and the
+    named variables (the footer, the menu for the current view name): their
+    dozens of ``{% url %}``, ``{% static %}`` and ``{% translate %}`` cost
+    once, not on every page. What a block shows must be a function of exactly
+    those: nothing of the user, the request or the data (a deploy restarts
+    the processes, so the code and settings cannot change under it)."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% memo %} needs a name")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, bits[1], [parser.compile_filter(b) for b in bits[2:]])

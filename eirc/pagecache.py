@@ -1,0 +1,88 @@
+"""The cabinet's page cache: a page's rendered body per account, never stale.
+
+A cabinet page (dashboard, charges, payments) shows what changes only when
+the account's ledger, statements, charges, benefits, readings or payments
+change, or the shared data they name. Its body is rendered once and kept in
+the cache under a key made of:
+
+- the account's id and its **data version**, and the **site's data version**
+  (accounts/versioning.py: bumped by database triggers in every transaction
+  that writes those tables, read with the active account before the page's
+  data) — so a payment, a billing run, a registry import or a reading moves
+  the key in the very transaction that changes the money;
+- **today's date** in Europe/Simferopol — what is overdue, the days left and
+  the benefits in force depend on the day, so no body outlives its day;
+- the language, the page's own parameters (page numbers) and a stamp of the
+  code (the templates and this module as deployed), so a new release never
+  serves the old release's HTML.
+
+The body never holds anything of the request (no CSRF token, no user): the
+layout around it is rendered per request. A Redis outage reads as a miss
+(eirc/cache.py): the page is computed as if there were no cache. An account
+object without versions (not loaded through ``accounts.selectors``) is never
+cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from eirc import periods
+
+PREFIX = "cabinet"
+
+
+def _code_stamp() -> str:
+    """A hash of the templates and of this module as deployed."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for root in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(root).rglob("*.html")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_STAMP: str | None = None
+
+
+def _stamp() -> str:
+    global _STAMP  # computed once per process, on first use
+    if _STAMP is None:
+        _STAMP = _code_stamp()
+    return _STAMP
+
+
+def page_key(*, name: str, account, today, params: tuple = ()) -> str | None:
+    """The cache key of page ``name`` of ``account`` on ``today``, or None
+    when the page must not be cached (no versions on the account, odd
+    parameters)."""
+    if not (hasattr(account, "data_version") and hasattr(account, "site_version")):
+        return None
+    parts = [str(p) for p in params]
+    if any(len(p) > 6 or not p.isdigit() for p in parts):  # ?page=abc, ?page=99999999: computed, not cached
+        return None
+    versions = [str(account.pk), str(account.data_version or 0), str(account.site_version or 0)]
+    return ":".join([PREFIX, _stamp(), name, *versions, today.isoformat(), get_language() or "", *parts])
+
+
+def cached_body(*, name: str, account, render: Callable[[], str], params: tuple = (), today=None) -> SafeString:
+    """The body of page ``name`` of ``account``: from the cache, or
+    ``render()`` (which returns the rendered HTML and runs the page's
+    queries), stored for ``CABINET_CACHE_SECONDS``. ``today`` (default: the
+    local date now) is the date the body is computed for: pass the one
+    ``render`` uses."""
+    key = page_key(name=name, account=account, today=today or periods.today(), params=params)
+    if key is not None:
+        body = cache.get(key)
+        if body is not None:
+            return mark_safe(body)  # noqa: S308 - HTML this module stored, rendered by our templates
+    body = render()
+    if key is not None:
+        cache.set(key, str(body), settings.CABINET_CACHE_SECONDS)
+    return mark_safe(body)  # noqa: S308 - rendered by our templates, autoescaped

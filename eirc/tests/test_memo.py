@@ -1,0 +1,32 @@
+"""{% memo %}: the layout's parts rendered once per process stay right for
+every page (the menu marks the page it is on) and follow a changed setting."""
+
+import re
+
+import pytest
+
+
+@pytest.fixture
+def logged_in(client, resident):
+    client.force_login(resident)
+    return client
+
+
+def current(page: str) -> list[str]:
+    """The menu items marked as the current page."""
+    return re.findall(r'active" aria-current="page" href="([^"]+)"', page)
+
+
+@pytest.mark.django_db
+def test_the_menu_marks_the_page_it_is_on_though_rendered_once(logged_in):
+    for _ in range(2):
+        assert current(logged_in.get("/cabinet/").content.decode()) == ["/cabinet/"]
+        assert current(logged_in.get("/cabinet/charges/").content.decode()) == ["/cabinet/charges/"]
+        assert "/cabinet/payments/" in current(logged_in.get("/cabinet/payments/").content.decode())
+
+
+@pytest.mark.django_db
+def test_the_footer_follows_a_changed_setting(client, settings):
+    assert settings.EIRC["HOTLINE"] in client.get("/").content.decode()
+    settings.EIRC = {**settings.EIRC, "HOTLINE": "+7 (8692) 00-00-01"}
+    assert "+7 (8692) 00-00-01" in client.get("/").content.decode()
