@@ -1,0 +1,109 @@
+"""Admin of the city exchange: the import runs (with the upload page for a
+zip of exchange files), the rows they changed, and the export records. The
+pages call the same services as the commands (``city_import``)."""
+
+from __future__ import annotations
+
+import zipfile
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from billing.exchange.loader import city_import
+from billing.exchange.models import ExchangeExport, ImportChange, ImportRun
+from billing.exchange.spec import FILES
+from eirc.admin import ReadOnlyAdminMixin
+
+# Synchronous in the request: a zip of this size loads in well under a
+# minute; a whole city goes through ``manage.py import_city``.
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+class CityUploadForm(forms.Form):
+    file = forms.FileField(label=_("Zip-архив с файлами обмена (CSV, UTF-8, «;»)"))
+    dry_run = forms.BooleanField(label=_("Только проверить"), required=False, initial=True)
+
+
+def city_upload_view(request, admin_site):
+    if not request.user.has_perm("billing.add_importrun"):
+        raise PermissionDenied
+    form = CityUploadForm(request.POST, request.FILES) if request.method == "POST" else CityUploadForm()
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            form.add_error("file", _("Архив больше 20 МБ: загрузите город командой import_city."))
+        elif not zipfile.is_zipfile(upload):
+            form.add_error("file", _("Это не zip-архив."))
+        else:
+            from billing.exchange.stage import FileSet
+
+            upload.seek(0)
+            report = city_import(
+                files=FileSet(archive=upload, name=upload.name),
+                dry_run=form.cleaned_data["dry_run"],
+                user=request.user,
+            )
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Загрузка данных города"),
+        "form": form,
+        "report": report,
+        "files": FILES,
+        "opts": ImportRun._meta,
+    }
+    return render(request, "billing/admin_city_upload.html", context)
+
+
+class ImportChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ImportChange
+    fields = ("entity", "key", "changes")
+    extra = 0
+    max_num = 0
+    verbose_name_plural = _("изменённые записи (первые 200)")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = list(qs.order_by("pk").values_list("pk", flat=True)[:200])
+        return qs.filter(pk__in=ids)
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("started_at", "source", "status", "error_count", "started_by")
+    list_filter = ("status",)
+    readonly_fields = (
+        "source", "checksum", "status", "started_at", "finished_at", "started_by", "counts", "progress",
+        "error_count", "errors",
+    )  # fmt: skip
+    inlines = (ImportChangeInline,)
+
+    def get_urls(self):
+        own = [
+            path(
+                "upload/",
+                self.admin_site.admin_view(lambda request: city_upload_view(request, self.admin_site)),
+                name="billing_importrun_upload",
+            )
+        ]
+        return own + super().get_urls()
+
+
+@admin.register(ImportChange)
+class ImportChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("run", "entity", "key", "changes")
+    list_filter = ("entity",)
+    search_fields = ("key",)
+    list_select_related = ("run",)
+    show_full_result_count = False
+
+
+@admin.register(ExchangeExport)
+class ExchangeExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "subject", "provider", "filename", "rows", "sha256", "created_by", "actor")
+    list_filter = ("kind", "provider")
+    search_fields = ("filename", "sha256", "subject")
