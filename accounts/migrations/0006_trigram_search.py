@@ -1,0 +1,42 @@
+"""Trigram search for personal accounts at a city's size (issue 15).
+
+PostgreSQL only: enables ``pg_trgm`` and adds GIN trigram indexes on the
+expressions Django's ``icontains`` compares (``UPPER(col::text)``), so the
+staff search of :mod:`accounts.search` («Б. Морская 14», a part of a number,
+a surname) does not scan the table. Other databases: nothing to do.
+"""
+
+from django.db import migrations
+
+INDEXES = {
+    "accounts_account_number_trgm": "number",
+    "accounts_account_els_trgm": "els",
+    "accounts_account_owner_trgm": "owner_last_name",
+    "accounts_account_street_trgm": "street",
+}
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, column in INDEXES.items():
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON accounts_personalaccount "
+            f"USING gin (UPPER({column}::text) gin_trgm_ops)"
+        )
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name in INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0005_verbose_names_ru"),
+    ]
+
+    operations = [migrations.RunPython(forwards, backwards)]
