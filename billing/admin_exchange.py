@@ -4,11 +4,16 @@ pages call the same services as the commands (``city_import``)."""
 
 from __future__ import annotations
 
+import io
 import zipfile
+from collections.abc import Callable
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +22,7 @@ from billing.exchange.loader import city_import
 from billing.exchange.models import ExchangeExport, ImportChange, ImportRun
 from billing.exchange.spec import FILES
 from eirc.admin import ReadOnlyAdminMixin
+from eirc.periods import parse_period
 
 # Synchronous in the request: a zip of this size loads in well under a
 # minute; a whole city goes through ``manage.py import_city``.
@@ -57,6 +63,49 @@ def city_upload_view(request, admin_site):
         "opts": ImportRun._meta,
     }
     return render(request, "billing/admin_city_upload.html", context)
+
+
+class ReadingsExportForm(forms.Form):
+    period = forms.CharField(label=_("Период (ММ.ГГГГ)"), max_length=7)
+
+    def clean_period(self):
+        try:
+            return parse_period(self.cleaned_data["period"])
+        except ValueError:
+            raise forms.ValidationError(_("Период в формате ММ.ГГГГ, например 11.2025.")) from None
+
+
+def export_page(request, admin_site, *, title: str, form_class, write: Callable, name: str):
+    """An export from the admin: the form, then the files written (and
+    recorded) by ``write(cleaned_data, out, user)`` handed back as one zip."""
+    if not request.user.has_perm("billing.view_exchangeexport"):
+        raise PermissionDenied
+    form = form_class(request.POST) if request.method == "POST" else form_class()
+    if request.method == "POST" and form.is_valid():
+        written = write(form.cleaned_data, Path(settings.VAR_DIR) / "exports", request.user)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for w in written:
+                zf.writestr(w.path.name, w.path.read_bytes())
+        response = HttpResponse(buf.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    context = {**admin_site.each_context(request), "title": title, "form": form, "opts": ExchangeExport._meta}
+    return render(request, "billing/admin_export.html", context)
+
+
+def readings_export_view(request, admin_site):
+    from billing.exchange.export import readings_export
+
+    return export_page(
+        request,
+        admin_site,
+        title=_("Выгрузка показаний"),
+        form_class=ReadingsExportForm,
+        write=lambda data, out, user: readings_export(month=data["period"], out=out, user=user),
+        name="readings.zip",
+    )
 
 
 class ImportChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -107,3 +156,19 @@ class ExchangeExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "subject", "provider", "filename", "rows", "sha256", "created_by", "actor")
     list_filter = ("kind", "provider")
     search_fields = ("filename", "sha256", "subject")
+    # Higher layers add their exports here (payments: the day's payments): (url name, label).
+    extra_exports: list[tuple[str, str]] = []
+
+    def get_urls(self):
+        own = [
+            path(
+                "readings/",
+                self.admin_site.admin_view(lambda request: readings_export_view(request, self.admin_site)),
+                name="billing_exchangeexport_readings",
+            )
+        ]
+        return own + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        exports = [("admin:billing_exchangeexport_readings", _("Выгрузить показания")), *self.extra_exports]
+        return super().changelist_view(request, {**(extra_context or {}), "exports": exports})

@@ -85,3 +85,30 @@ def test_a_file_names_its_own_hash_and_row_count():
     body = b"a;b\nx;1.50\ny;01.03.2026\n"
     assert data == body + f"#checksum;sha256;{hashlib.sha256(body).hexdigest()};rows;2\n".encode()
     assert rows == 2 and digest == hashlib.sha256(body).hexdigest()
+
+
+def test_exports_from_the_admin_come_as_a_zip_and_are_recorded_with_the_user(client, tmp_path, settings, resident):
+    import zipfile
+
+    from django.urls import reverse
+
+    from eirc.tests.factories import UserFactory
+
+    settings.VAR_DIR = tmp_path
+    shutil.copytree(SAMPLES, tmp_path / "city")
+    call_command("import_city", str(tmp_path / "city"), stdout=io.StringIO(), stderr=io.StringIO())
+    client.force_login(resident)
+    assert client.post(reverse("admin:billing_exchangeexport_readings"), {"period": "11.2025"}).status_code == 302
+    assert not ExchangeExport.objects.exists()
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    assert "Выгрузить платежи" in client.get(reverse("admin:billing_exchangeexport_changelist")).content.decode()
+    response = client.post(reverse("admin:billing_exchangeexport_readings"), {"period": "11.2025"})
+    assert response["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert sorted(names) == sorted(files(tmp_path / "exports"))
+    assert set(ExchangeExport.objects.values_list("created_by__username", flat=True)) == {"boss"}
+    page = client.post(reverse("admin:payments_payment_export"), {"day": "32.01.2026"}).content.decode()
+    assert "Введите правильную дату" in page
+    response = client.post(reverse("admin:payments_payment_export"), {"day": "10.04.2026"})
+    assert response["Content-Type"] == "application/zip"
