@@ -30,7 +30,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class CityUploadForm(forms.Form):
-    file = forms.FileField(label=_("Zip-архив с файлами обмена (CSV, UTF-8, «;»)"))
+    file = forms.FileField(label=_("Zip-архив с файлами обмена (CSV в UTF-8 с «;» или XLSX)"))
     dry_run = forms.BooleanField(label=_("Только проверить"), required=False, initial=True)
 
 

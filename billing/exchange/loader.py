@@ -81,7 +81,7 @@ def _stage(files: FileSet, report: ImportReport) -> dict[str, int]:
         if stream is None:
             continue
         with stream:
-            staged[spec.entity] = stage_file(spec, stream, add)
+            staged[spec.entity] = stage_file(spec, stream, add, xlsx=files.find(spec).endswith(".xlsx"))
     check_across(add)
     return staged
 

@@ -60,12 +60,22 @@ class FileSet:
         if self.zip is not None:
             self.members = {Path(n).name: n for n in self.zip.namelist() if not n.endswith("/")}
 
+    def find(self, spec: FileSpec) -> str | None:
+        """The name of the spec's file in the set (``.csv``, else ``.xlsx``)."""
+        for name in (spec.filename, f"{spec.entity}.xlsx"):
+            if self.directory is not None and (self.directory / name).is_file():
+                return name
+            if self.zip is not None and name in self.members:
+                return name
+        return None
+
     def open(self, spec: FileSpec) -> IO[bytes] | None:
+        name = self.find(spec)
+        if name is None:
+            return None
         if self.directory is not None:
-            path = self.directory / spec.filename
-            return path.open("rb") if path.is_file() else None
-        member = self.members.get(spec.filename)
-        return self.zip.open(member) if member else None
+            return (self.directory / name).open("rb")
+        return self.zip.open(self.members[name])
 
     def checksum(self) -> str:
         """SHA-256 over the names and bytes of the files of the set, in load order."""
@@ -74,7 +84,7 @@ class FileSet:
             stream = self.open(spec)
             if stream is None:
                 continue
-            digest.update(spec.filename.encode() + b"\0")
+            digest.update(self.find(spec).encode() + b"\0")
             with stream:
                 for block in iter(lambda s=stream: s.read(1 << 20), b""):
                     digest.update(block)
@@ -152,19 +162,53 @@ def _lines(stream: IO[bytes]) -> Iterator[str]:
     yield from text
 
 
-def stage_file(spec: FileSpec, stream: IO[bytes], report: Callable[[Error], None]) -> int:
-    """Check and stage one file; returns the number of lines staged."""
-    fname = spec.filename
+def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(_lines(stream), delimiter=";")
+    for cells in reader:
+        yield reader.line_num, cells
+
+
+def _xlsx_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows as text, with their row numbers (the same
+    columns as the CSV; cells typed as text keep leading zeros)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(stream.read()), read_only=True, data_only=True)
+    try:
+        for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            cells = [_xlsx_cell(v) for v in row]
+            while cells and cells[-1] == "" and len(cells) > 1:
+                cells.pop()
+            yield number, cells
+    finally:
+        book.close()
+
+
+def stage_file(spec: FileSpec, stream: IO[bytes], report: Callable[[Error], None], *, xlsx: bool = False) -> int:
+    """Check and stage one file (CSV, or XLSX with ``xlsx``); returns the number of lines staged."""
+    fname = f"{spec.entity}.xlsx" if xlsx else spec.filename
     writer = _Writer(spec)
     staged = 0
     try:
-        reader = csv.reader(_lines(stream), delimiter=";")
-        header = next(reader, None)
+        reader = _xlsx_rows(stream) if xlsx else _csv_rows(stream)
+        first = next(reader, None)
+        header = first[1] if first else None
         if header is None or [h.strip().lower() for h in header] != spec.header:
             report(Error(fname, 1, "", "первая строка — заголовок: " + ";".join(spec.header)))
             return 0
-        for cells in reader:
-            line = reader.line_num
+        for line, cells in reader:
+            if len(cells) < len(spec.columns) and xlsx:
+                cells = cells + [""] * (len(spec.columns) - len(cells))
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(spec.columns):
@@ -190,6 +234,8 @@ def stage_file(spec: FileSpec, stream: IO[bytes], report: Callable[[Error], None
         report(Error(fname, 0, "", "файл не в кодировке UTF-8"))
     except csv.Error as exc:
         report(Error(fname, 0, "", f"файл не читается как CSV: {exc}"))
+    except (zipfile.BadZipFile, KeyError, IndexError, OSError) as exc:
+        report(Error(fname, 0, "", f"файл не читается как XLSX: {exc}"))
     writer.flush()
     return staged
 

@@ -212,3 +212,38 @@ def test_the_admin_upload_page_refuses_a_resident_and_staff_without_the_permissi
     client.force_login(operator)
     assert client.post(url, {"file": _zip(city)}).status_code == 403
     assert not PersonalAccount.objects.filter(number="1000000001").exists()
+
+
+def _to_xlsx(csv_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in csv_path.read_text(encoding="utf-8").splitlines():
+        sheet.append(line.split(";"))  # text cells: account numbers keep their zeros
+    book.save(csv_path.with_suffix(".xlsx"))
+    csv_path.unlink()
+
+
+def test_xlsx_files_with_the_same_columns_load_the_same_city(city):
+    _to_xlsx(city / "accounts.csv")
+    _to_xlsx(city / "balances.csv")
+    run(city)
+    assert PersonalAccount.objects.count() == 12
+    call_command("billing_check", stdout=io.StringIO())
+    first = city_counts()
+    out, _err = run(city)
+    assert "Итого: создано 0, обновлено 0" in out and city_counts() == first
+
+
+def test_a_bad_cell_of_an_xlsx_file_is_reported_by_its_row(city):
+    import openpyxl
+
+    _to_xlsx(city / "accounts.csv")
+    book = openpyxl.load_workbook(city / "accounts.xlsx")
+    book.active["D3"] = "много"
+    book.save(city / "accounts.xlsx")
+    with pytest.raises(CommandError):
+        run(city)
+    assert ["accounts.xlsx", 3, "area", "не число («много»)"] in ImportRun.objects.get().errors
+    assert PersonalAccount.objects.count() == 0
