@@ -19,7 +19,9 @@ gives the balance at the start of each period; the entry of kind «входящ�
 сальдо» posted for (account, period) is the difference from the previous
 period's balance in the file (for an account's first period in the file: from
 the sum of its ledger before that period), so each statement's opening equals
-the file. A later file that changes a balance posts one more opening entry
+the file. Sums are rounded to kopecks in SQL (``ROUND(…, 2)``: exact on
+PostgreSQL, and on SQLite, whose decimals are binary floats, it stores the
+same value Django would). A later file that changes a balance posts one more opening entry
 with the difference — never an edit — and that counts as an update.
 """
 
@@ -185,9 +187,9 @@ def stage_balance_targets() -> None:
         cur.execute("DROP TABLE IF EXISTS stg_balance_target")
         cur.execute(
             "CREATE TEMP TABLE stg_balance_target AS "
-            "SELECT x.line, x.account_id, x.period_id, x.month, x.balance - COALESCE(x.prev, ("
+            "SELECT x.line, x.account_id, x.period_id, x.month, ROUND(x.balance - COALESCE(x.prev, ("
             "  SELECT SUM(l.amount) FROM billing_ledgerentry l JOIN billing_period q ON q.id = l.period_id "
-            "  WHERE l.account_id = x.account_id AND q.month < x.month), 0) AS target "
+            "  WHERE l.account_id = x.account_id AND q.month < x.month), 0), 2) AS target "
             "FROM (SELECT s.line, a.id AS account_id, p.id AS period_id, p.month, s.balance, "
             "  LAG(s.balance) OVER (PARTITION BY s.account ORDER BY s.period) AS prev "
             "  FROM stg_balances s JOIN accounts_personalaccount a ON a.number = s.account "
@@ -204,7 +206,7 @@ def merge_balances(*, run_id: int, lo: int, hi: int, user_id: int | None) -> tup
         cur.execute("DROP TABLE IF EXISTS src")
         cur.execute(
             "CREATE TEMP TABLE src AS SELECT b.line, b.account_id, b.period_id, b.month, b.target, "
-            "COALESCE(SUM(l.amount), 0) AS current, COUNT(l.id) AS entries "
+            "ROUND(COALESCE(SUM(l.amount), 0), 2) AS current, COUNT(l.id) AS entries "
             "FROM stg_balance_target b LEFT JOIN billing_ledgerentry l "
             "ON l.account_id = b.account_id AND l.period_id = b.period_id AND l.kind = 'opening' "
             "WHERE b.line > %s AND b.line <= %s GROUP BY b.line, b.account_id, b.period_id, b.month, b.target",
@@ -230,7 +232,7 @@ def merge_balances(*, run_id: int, lo: int, hi: int, user_id: int | None) -> tup
         updated = len(changes)
         cur.execute(
             "INSERT INTO billing_ledgerentry (account_id, period_id, kind, amount, occurred_on, description, details, "
-            "created_at, created_by_id) SELECT account_id, period_id, 'opening', target - current, month, "
+            "created_at, created_by_id) SELECT account_id, period_id, 'opening', ROUND(target - current, 2), month, "
             "CASE WHEN entries = 0 THEN %s ELSE %s END, '{}', %s, %s FROM src WHERE target <> current",
             [
                 "Входящее сальдо по данным прежней системы",
