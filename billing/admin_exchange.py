@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.exchange.loader import city_import
 from billing.exchange.models import ExchangeExport, ImportChange, ImportRun
 from billing.exchange.spec import FILES
-from eirc.admin import ReadOnlyAdminMixin
+from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, RecentInlineMixin
 from eirc.periods import parse_period
 
 # Synchronous in the request: a zip of this size loads in well under a
@@ -108,17 +108,15 @@ def readings_export_view(request, admin_site):
     )
 
 
-class ImportChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ImportChangeInline(RecentInlineMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = ImportChange
+    fk_name = "run"
+    recent_limit = 200
+    recent_order = ("id",)
     fields = ("entity", "key", "changes")
     extra = 0
     max_num = 0
-    verbose_name_plural = _("изменённые записи (первые 200)")
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        ids = list(qs.order_by("pk").values_list("pk", flat=True)[:200])
-        return qs.filter(pk__in=ids)
+    verbose_name_plural = _("изменённые записи (первые 200; все — в «Изменениях при загрузке»)")
 
 
 @admin.register(ImportRun)
@@ -143,12 +141,11 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportChange)
-class ImportChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportChangeAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("run", "entity", "key", "changes")
-    list_filter = ("entity",)
+    list_filter = ("entity", "run")
     search_fields = ("key",)
     list_select_related = ("run",)
-    show_full_result_count = False
 
 
 @admin.register(ExchangeExport)

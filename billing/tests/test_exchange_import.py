@@ -102,7 +102,7 @@ def test_the_city_loads_and_the_same_files_twice_change_nothing(city):
     assert ImportChange.objects.count() == 0
 
 
-def test_a_changed_area_is_one_update_and_is_logged(city):
+def test_a_changed_area_is_one_update_and_is_logged(city, client):
     run(city)
     acc = PersonalAccount.objects.get(number="1000000003")
     old_area = acc.area
@@ -119,6 +119,9 @@ def test_a_changed_area_is_one_update_and_is_logged(city):
     change = ImportChange.objects.get()
     assert (change.entity, change.key) == ("accounts", "1000000003")
     assert change.changes == {"area": [str(old_area), "55.55"]}
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:billing_importrun_change", args=[change.run_id])).content.decode()
+    assert "1000000003" in page and "55.55" in page
 
 
 def test_opening_balances_are_ledger_entries_and_billing_check_stays_green(city):
