@@ -9,7 +9,7 @@ it and loads the city with ``city_import`` (the command's service). Then, in
 the same run, the baseline: the rows the import wrote (accounts, account
 services, meters, readings, ledger entries, statements) copied out and COPYed
 into tables of the same shape (``LIKE … INCLUDING ALL``: same columns,
-indexes and constraints). Prints the ratio import/COPY and the peak RSS of
+indexes and checks, and the same deferred foreign keys; also without them). Prints the ratio import/COPY and the peak RSS of
 the import, then ``billing_check``, one ``billing_run`` for 12.2025 over the
 imported city (its time), and the staff search for «Б. Морская 14» (median
 of 20, through the admin's own search function).
@@ -38,8 +38,10 @@ TABLES = (
 )
 
 
-def baseline() -> tuple[float, int]:
-    """COPY the imported rows into same-shaped tables; (seconds, rows)."""
+def baseline(*, foreign_keys: bool) -> tuple[float, int]:
+    """COPY the imported rows into same-shaped tables (columns, indexes,
+    checks; with ``foreign_keys`` also the same deferred foreign keys, checked
+    before the clock stops, as the import pays them); (seconds, rows)."""
     from django.db import connection, transaction
 
     elapsed, total = 0.0, 0
@@ -49,6 +51,13 @@ def baseline() -> tuple[float, int]:
             clone = f"bench_{table}"
             cur.execute(f"DROP TABLE IF EXISTS {clone}")
             cur.execute(f"CREATE TABLE {clone} (LIKE {table} INCLUDING ALL)")
+            cur.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'f'",
+                [table],
+            )
+            for name, definition in cur.fetchall() if foreign_keys else ():
+                cur.execute(f"ALTER TABLE {clone} ADD CONSTRAINT bench_{name} {definition}")
             with tempfile.TemporaryFile("w+b") as buf:  # on disk: the baseline's memory stays flat too
                 cur.copy_expert(f"COPY {table} TO STDOUT", buf)
                 buf.seek(0)
@@ -56,6 +65,7 @@ def baseline() -> tuple[float, int]:
                 buf.seek(0)
                 t = time.perf_counter()
                 cur.copy_expert(f"COPY {clone} FROM STDIN", buf)
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks the import pays at commit
                 elapsed += time.perf_counter() - t
         for table in TABLES:
             cur.execute(f"DROP TABLE bench_{table}")
@@ -110,12 +120,14 @@ def main():
     assert not report.refused, report.errors[:5]
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    copy_s, rows = baseline()
+    copy_s, rows = baseline(foreign_keys=True)
+    plain_s, _rows = baseline(foreign_keys=False)
     print(f"accounts:            {n}")
     print(f"rows written:        {rows} (accounts, services, meters, readings, ledger, statements)")
     print(f"import_city:         {import_s:.1f} s ({rows / import_s:,.0f} rows/s), created {report.total('created')}")
-    print(f"COPY baseline:       {copy_s:.1f} s ({rows / copy_s:,.0f} rows/s) into same-shaped tables")
+    print(f"COPY baseline:       {copy_s:.1f} s ({rows / copy_s:,.0f} rows/s) into same-shaped tables with their FKs")
     print(f"ratio import/COPY:   {import_s / copy_s:.2f}")
+    print(f"COPY without FKs:    {plain_s:.1f} s; ratio {import_s / plain_s:.2f}")
     print(f"peak RSS:            {rss_import:.0f} MiB (before the import {rss_before:.0f} MiB)")
     t = time.perf_counter()
     call_command("billing_check", stdout=io.StringIO())
