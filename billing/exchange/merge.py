@@ -48,6 +48,14 @@ class Step:
     target_filter: str = ""  # an extra condition on the target row (t.)
 
 
+def _analyze(cur, table: str) -> None:
+    """Statistics for a table just filled (PostgreSQL): without them the
+    planner guesses, and may hash-join a chunk with the whole (growing) target
+    table instead of probing its index — quadratic over a city."""
+    if connection.vendor == "postgresql":
+        cur.execute(f"ANALYZE {table}")
+
+
 def _distinct(a: str, b: str) -> str:
     return f"{a} IS DISTINCT FROM {b}" if connection.vendor == "postgresql" else f"{a} IS NOT {b}"
 
@@ -71,6 +79,7 @@ def merge_chunk(step: Step, *, run_id: int, lo: int, hi: int) -> tuple[int, int,
         cur.execute(
             f"CREATE TEMP TABLE src AS SELECT * FROM ({step.source}) x WHERE x.line > %s AND x.line <= %s", [lo, hi]
         )
+        _analyze(cur, "src")
         cur.execute("SELECT count(*) FROM src")
         rows = cur.fetchone()[0]
         if not rows:
@@ -196,6 +205,7 @@ def stage_balance_targets() -> None:
             "  JOIN billing_period p ON p.month = s.period) x"
         )
         cur.execute("CREATE INDEX stg_balance_target_line ON stg_balance_target (line)")
+        _analyze(cur, "stg_balance_target")
 
 
 def merge_balances(*, run_id: int, lo: int, hi: int, user_id: int | None) -> tuple[int, int, int, list[int]]:
@@ -212,6 +222,7 @@ def merge_balances(*, run_id: int, lo: int, hi: int, user_id: int | None) -> tup
             "WHERE b.line > %s AND b.line <= %s GROUP BY b.line, b.account_id, b.period_id, b.month, b.target",
             [lo, hi],
         )
+        _analyze(cur, "src")
         cur.execute("SELECT count(*) FROM src")
         rows = cur.fetchone()[0]
         cur.execute(
