@@ -79,7 +79,7 @@ class ExchangeExport(models.Model):
     )
     filename = models.CharField(_("файл"), max_length=250)
     rows = models.PositiveIntegerField(_("строк"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("контрольная сумма (SHA-256)"), max_length=64)
     created_at = models.DateTimeField(_("выгружен"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",

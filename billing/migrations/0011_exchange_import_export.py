@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('subject', models.CharField(help_text='Период ММ.ГГГГ или день ДД.ММ.ГГГГ', max_length=20, verbose_name='за')),
                 ('filename', models.CharField(max_length=250, verbose_name='файл')),
                 ('rows', models.PositiveIntegerField(verbose_name='строк')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
+                ('sha256', models.CharField(max_length=64, verbose_name='контрольная сумма (SHA-256)')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='выгружен')),
                 ('actor', models.CharField(blank=True, help_text='Пользователь ОС для команды', max_length=150, verbose_name='кто')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='выгрузил')),
