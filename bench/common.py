@@ -1,5 +1,6 @@
-"""What the benchmarks share: a fresh database on the bench server, Django
-set up on it, peak memory."""
+"""Helpers of bench/import_city.py: a fresh database on the bench server,
+Django set up on it, peak memory. (bench/billing.py on main has grown the
+same helpers with a database argument; when both meet, one should serve.)"""
 
 from __future__ import annotations
 
