@@ -4,7 +4,6 @@ benefits and read-only ledger), consents and the security log."""
 from __future__ import annotations
 
 import functools
-import re
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -23,10 +22,8 @@ from accounts.models import (
     SecurityEvent,
     User,
 )
+from accounts.search import accounts_search
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, TabularInline, account_number
-
-ACCOUNT_NUMBER = re.compile(r"^\d{10}$")
-
 
 # --- Users ---------------------------------------------------------------
 
@@ -149,7 +146,7 @@ def add_account_inline(inline: type, *, order: int) -> None:
 
 
 @admin.register(PersonalAccount)
-class PersonalAccountAdmin(admin.ModelAdmin):
+class PersonalAccountAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("number", "address_short", "owner_name", "area", "residents", "status", "opened_on", "holder")
     list_display_links = ("number", "address_short")
     list_filter = ("status",)
@@ -163,7 +160,9 @@ class PersonalAccountAdmin(admin.ModelAdmin):
         "owner_first_name",
         "owner_middle_name",
     )
-    search_help_text = _("Номер лицевого счёта (10 цифр), улица, дом, квартира или фамилия плательщика.")
+    search_help_text = _(
+        "Номер лицевого счёта или ЕЛС, фамилия плательщика или адрес: «Б. Морская 14», «Ленина, 5, 12»."
+    )
     list_select_related = ("link__user",)
     show_full_result_count = False
     list_per_page = 50
@@ -225,12 +224,9 @@ class PersonalAccountAdmin(admin.ModelAdmin):
         return format_html_join(" · ", "{}", ((link,) for link in links))
 
     def get_search_results(self, request, queryset, search_term):
-        # Commas are separators in an address ("Ленина, 5, 12"); a full
-        # account number is looked up through its unique index.
-        term = search_term.replace(",", " ").strip()
-        if ACCOUNT_NUMBER.match(term):
-            return queryset.filter(number=term), False
-        return super().get_search_results(request, queryset, term)
+        # Number, ЕЛС, surname or a partial address («Б. Морская 14»), fast
+        # at a city's size: accounts.search (trigram indexes on PostgreSQL).
+        return accounts_search(queryset, search_term), False
 
 
 @admin.register(AccountLink)

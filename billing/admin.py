@@ -324,3 +324,6 @@ class LedgerInline(RecentInlineMixin, ReadOnlyInlineMixin, TabularInline):
 add_account_inline(AccountServiceInline, order=20)
 add_account_inline(BenefitInline, order=30)
 add_account_inline(LedgerInline, order=40)
+
+# The exchange's import runs, their changes and the export records.
+from billing import admin_exchange  # noqa: E402,F401

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalAccount
+from billing.exchange.models import ExchangeExport, ImportChange, ImportRun  # noqa: F401 (registered here)
 from eirc.models import Period
 from meters.models import Zone, ZoneSet
 

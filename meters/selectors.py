@@ -196,3 +196,24 @@ def readings_for_billing(*, meter_ids: list[int], month: dt.date, history_months
                 seen.add((mid, zone))
                 readings[(mid, zone)][pm] = value
     return readings
+
+
+def readings_for_export(*, month: dt.date):
+    """The current readings of a period for the exchange file out: rows of
+    (provider id, account number, serial, service code, zone, value, taken on,
+    source), in a stable order (account, service, serial, zone)."""
+    return (
+        Reading.objects.filter(period__month=month, status=Reading.Status.CURRENT)
+        .order_by("meter__account__number", "meter__service__code", "meter__serial", "zone", "pk")
+        .values_list(
+            "meter__service__provider_id",
+            "meter__account__number",
+            "meter__serial",
+            "meter__service__code",
+            "zone",
+            "value",
+            "taken_on",
+            "source",
+        )
+        .iterator(chunk_size=5000)
+    )

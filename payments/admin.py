@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin_exchange import ExchangeExportAdmin
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, TabularInline, account_number
 from payments.models import Payment, Refund, RegistryImport, SandboxPayment, WebhookEvent
 
@@ -50,14 +51,19 @@ class PaymentAdmin(BigTableAdminMixin, admin.ModelAdmin):
     readonly_extra = ("refund_link",)
 
     def get_urls(self):
-        from payments.admin_views import refund_view
+        from payments.admin_views import payments_export_view, refund_view
 
         own = [
+            path(
+                "export/",
+                self.admin_site.admin_view(lambda request: payments_export_view(request, self.admin_site)),
+                name="payments_payment_export",
+            ),
             path(
                 "<uuid:object_id>/refund/",
                 self.admin_site.admin_view(lambda request, object_id: refund_view(request, object_id, self.admin_site)),
                 name="payments_payment_refund",
-            )
+            ),
         ]
         return own + super().get_urls()
 
@@ -155,3 +161,7 @@ class SandboxPaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "paid")
     search_fields = ("id",)
     ordering = ("-created_at",)
+
+
+# The exports page of billing's admin links the day's payments export too.
+ExchangeExportAdmin.extra_exports.append(("admin:payments_payment_export", _("Выгрузить платежи")))

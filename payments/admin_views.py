@@ -100,3 +100,22 @@ def registry_upload_view(request, admin_site):
         "opts": Payment._meta,
     }
     return render(request, "payments/admin_registry.html", context)
+
+
+class PaymentsExportForm(forms.Form):
+    day = forms.DateField(label=_("День оплаты (ДД.ММ.ГГГГ)"), input_formats=["%d.%m.%Y", "%Y-%m-%d"])
+
+
+def payments_export_view(request, admin_site):
+    """The day's payments, one file per provider (payments.exchange_export), as a zip."""
+    from billing.admin_exchange import export_page
+    from payments.exchange_export import payments_export
+
+    return export_page(
+        request,
+        admin_site,
+        title=_("Выгрузка платежей"),
+        form_class=PaymentsExportForm,
+        write=lambda data, out, user: payments_export(day=data["day"], out=out, user=user).files,
+        name="payments.zip",
+    )

@@ -286,6 +286,9 @@ def admin_pages(superuser, payment_id, meter_id) -> dict[str, str]:
             "admin:meters_replace": reverse("admin:meters_replace", args=[meter_id]),
             "admin:payments_payment_refund": reverse("admin:payments_payment_refund", args=[payment_id]),
             "admin:payments_registryimport_upload": reverse("admin:payments_registryimport_upload"),
+            "admin:billing_importrun_upload": reverse("admin:billing_importrun_upload"),
+            "admin:billing_exchangeexport_readings": reverse("admin:billing_exchangeexport_readings"),
+            "admin:payments_payment_export": reverse("admin:payments_payment_export"),
             "admin:documents_certificaterequest_resolve": reverse(
                 "admin:documents_certificaterequest_resolve", args=[request.pk]
             ),
@@ -439,6 +442,7 @@ def test_every_url_name_is_visited_or_excused():
     admin_custom = {
         "admin:meters_import", "admin:meters_operator_entry", "admin:meters_replace", "admin:payments_payment_refund",
         "admin:payments_registryimport_upload", "admin:documents_certificaterequest_resolve", "admin:index",
+        "admin:billing_importrun_upload", "admin:billing_exchangeexport_readings", "admin:payments_payment_export",
         "admin:login", "admin:password_change", "admin:password_change_done", "admin:app_list",
         "admin:auth_user_password_change", "admin:otp_totp_totpdevice_config",
     }  # fmt: skip
