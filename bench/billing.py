@@ -16,43 +16,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import resource
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
+from common import BASE_URL, ROOT, reset_database, rss_mib, setup_django  # noqa: F401 (registry.py and load.py use them through this module)
+
 DB = "eirc_bench"
-
-
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def reset_database(db: str = DB):
-    import psycopg2
-
-    conn = psycopg2.connect(f"{BASE_URL}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {db}")
-    conn.close()
-
-
-def setup_django(db: str = DB, *, migrate: bool = True):
-    os.environ["DATABASE_URL"] = f"{BASE_URL}/{db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eirc.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    if migrate:
-        call_command("migrate", verbosity=0)
 
 
 def copy_rows(cur, table, cols, rows):
@@ -306,8 +275,8 @@ def main():
     ap.add_argument("--chunk", type=int, default=1000)
     args = ap.parse_args()
     n = args.accounts
-    reset_database()
-    setup_django()
+    reset_database(DB)
+    setup_django(DB)
     t = time.perf_counter()
     march = generate(n)
     print(f"generated {n} accounts in {time.perf_counter() - t:.1f} s", file=sys.stderr)

@@ -1,6 +1,5 @@
-"""Helpers of bench/import_city.py: a fresh database on the bench server,
-Django set up on it, peak memory. (bench/billing.py on main has grown the
-same helpers with a database argument; when both meet, one should serve.)"""
+"""Helpers of the benches: a fresh database on the bench server, Django set
+up on it, peak memory."""
 
 from __future__ import annotations
 
@@ -29,8 +28,8 @@ def reset_database(db: str) -> None:
     conn.close()
 
 
-def setup_django(db: str) -> None:
-    """Django on ``db``, migrated."""
+def setup_django(db: str, *, migrate: bool = True) -> None:
+    """Django on ``db``, migrated unless ``migrate`` is false."""
     os.environ["DATABASE_URL"] = f"{BASE_URL}/{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eirc.settings")
     import django
@@ -38,4 +37,5 @@ def setup_django(db: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
