@@ -18,6 +18,10 @@ from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import AccountLink
 from accounts.security import PUBLIC_DEMO_PASSWORDS
+from eirc.prepared import PreparedQuery
+
+# The login of a session, on every request: compiled once (eirc/prepared.py).
+_LOGIN_BY_ID = PreparedQuery(lambda pk: get_user_model()._default_manager.filter(pk=pk))
 
 
 def is_demo_password(password: str) -> bool:
@@ -82,3 +86,14 @@ class AccountNumberBackend(ModelBackend):
                 return None
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's login, as ``ModelBackend.get_user`` finds it (an
+        inactive login is none), by a query compiled once per process."""
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        found = _LOGIN_BY_ID(pk)
+        user = found[0] if found else None
+        return user if user is not None and self.user_can_authenticate(user) else None

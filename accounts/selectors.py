@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils.module_loading import import_string
 
 from accounts.models import DataVersion, PersonalAccount
+from eirc.prepared import PreparedQuery
 
 ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
 
@@ -27,6 +28,21 @@ def account_for_user(*, user, account_id) -> PersonalAccount:
         raise Http404 from None
 
 
+def _accounts_with_versions(user_id: int):
+    return (
+        PersonalAccount.objects.filter(link__user_id=user_id)
+        .order_by("number")
+        .annotate(
+            data_version=Subquery(DataVersion.objects.filter(account_id=OuterRef("pk")).values("value")[:1]),
+            site_version=Subquery(DataVersion.objects.filter(account_id=DataVersion.SITE).values("value")[:1]),
+        )
+    )
+
+
+# Run on every cabinet request: compiled once per process (eirc/prepared.py).
+_ACCOUNTS_WITH_VERSIONS = PreparedQuery(_accounts_with_versions)
+
+
 def accounts_of_request(request) -> list[PersonalAccount]:
     """The accounts the request's login holds, by number, each with its data
     versions (``data_version``, ``site_version``: see accounts/versioning.py).
@@ -34,12 +50,8 @@ def accounts_of_request(request) -> list[PersonalAccount]:
     share it."""
     cached = getattr(request, "_eirc_accounts", None)
     if cached is None:
-        cached = list(
-            accounts_for_user(user=request.user).annotate(
-                data_version=Subquery(DataVersion.objects.filter(account_id=OuterRef("pk")).values("value")[:1]),
-                site_version=Subquery(DataVersion.objects.filter(account_id=DataVersion.SITE).values("value")[:1]),
-            )
-        )
+        user = request.user
+        cached = _ACCOUNTS_WITH_VERSIONS(user.pk) if user.is_authenticated else []
         request._eirc_accounts = cached
     return cached
 

@@ -7,17 +7,18 @@ server of ``BENCH_DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432),
 migrates it and seeds the demo city (``manage.py seed_demo``), starts
 gunicorn as production does (2 sync workers, DEBUG off, Redis cache from
 ``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/12) with
-``bench/load_wsgi.py`` (the project plus ``/bench/bare/``: one primary-key
-lookup through the same middlewares), logs in over HTTP as the demo resident
+``bench/load_wsgi.py`` (the project plus two bare pages doing one primary-key
+lookup: ``/bench/bare/`` through the same middlewares, ``/bench/bare-nomw/``
+through none), logs in over HTTP as the demo resident
 and runs ``wrk`` (Debian's package) against ``/cabinet/``,
-``/cabinet/charges/``, ``/cabinet/payments/`` and the bare page, interleaved,
+``/cabinet/charges/``, ``/cabinet/payments/`` and the bare pages, interleaved,
 ``--rounds`` rounds, warm (each page opened before it is measured).
 ``--keep-db`` reuses the database seeded by an earlier run.
 
 Prints per page the medians over the rounds: requests/s, p50 and p99
 latency, CPU time per request of the gunicorn workers and of their Postgres
 backends (read from /proc before and after each run), and the ratio of the
-page's throughput and CPU to the bare page's of the same round (CPU is the
+page's throughput and CPU to each bare page's of the same round (CPU is the
 steadier figure on a shared machine). ``--tree DIR`` serves another checkout
 (e.g. main, to compare) with this script's WSGI module.
 """
@@ -49,7 +50,8 @@ BASE_URL, reset_database = bench_billing.BASE_URL, bench_billing.reset_database
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 DB = "eirc_load"
 RESIDENT, PASSWORD = "1000000001", "demo-resident-2026"  # demo/data.py: the public demo login
-PAGES = [("bare", "/bench/bare/"), ("dashboard", "/cabinet/"), ("charges", "/cabinet/charges/")]
+PAGES = [("bare-nomw", "/bench/bare-nomw/"), ("bare", "/bench/bare/")]
+PAGES += [("dashboard", "/cabinet/"), ("charges", "/cabinet/charges/")]
 PAGES += [("payments", "/cabinet/payments/")]
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -258,25 +260,32 @@ def measure(site: Site, db: str, cookie: str, args) -> dict[str, list[dict]]:
     return results
 
 
+def _ratio(runs: list[dict], base: list[dict], key: str) -> float:
+    return statistics.median(r[key] / b[key] for r, b in zip(runs, base, strict=True))
+
+
 def report(results: dict[str, list[dict]], args):
-    bare = results["bare"]
+    bare, floor = results["bare"], results["bare-nomw"]
     print(f"{args.connections} connections, 2 sync workers, {args.rounds} rounds of {args.seconds} s, medians:")
     print(
-        f"{'page':<11}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'PG ms/req':>11}{'ratio':>8}{'CPU×':>7}"
+        f"{'page':<11}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'PG ms/req':>11}"
+        f"{'ratio':>8}{'CPU×':>7}{'ratio0':>8}{'CPU×0':>7}"
     )
     for name, runs in results.items():
-        ratio = statistics.median(r["rps"] / b["rps"] for r, b in zip(runs, bare, strict=True))
-        cpu_x = statistics.median(r["cpu_ms"] / b["cpu_ms"] for r, b in zip(runs, bare, strict=True))
+        ratio, cpu_x = _ratio(runs, bare, "rps"), _ratio(runs, bare, "cpu_ms")
+        ratio0, cpu_x0 = _ratio(runs, floor, "rps"), _ratio(runs, floor, "cpu_ms")
 
         def med(key, runs=runs):
             return statistics.median(r[key] for r in runs)
 
         print(
             f"{name:<11}{med('rps'):8.0f}{med('p50'):9.2f}{med('p99'):9.2f}{med('cpu_ms'):12.2f}"
-            f"{med('pg_ms'):11.2f}{ratio:8.2f}{cpu_x:7.1f}"
+            f"{med('pg_ms'):11.2f}{ratio:8.2f}{cpu_x:7.1f}{ratio0:8.2f}{cpu_x0:7.1f}"
         )
     print(
-        "ratio: the page's throughput / the bare page's in the same round; CPU×: its worker CPU per request / the bare's"
+        "ratio: the page's throughput / the bare page's (through the middlewares) in the same round;"
+        " CPU×: its worker CPU per request / the bare's;\nratio0, CPU×0: the same against bare-nomw"
+        " (the same view without any middleware)"
     )
 
 

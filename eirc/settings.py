@@ -385,6 +385,9 @@ CAPTCHA_FONT_SIZE = 30
 CAPTCHA_FLITE_PATH = env.str("CAPTCHA_FLITE_PATH", default=shutil.which("flite") or "") or None
 
 # --- Sessions and security (DOMAIN security baseline) -------------------------
+# Database sessions (revocable, whatever happens to Redis), read with one
+# plain query: eirc/sessions.py.
+SESSION_ENGINE = "eirc.sessions"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute lifetime
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_COOKIE_HTTPONLY = True

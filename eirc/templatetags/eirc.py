@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.core.signals import setting_changed
+from django.template.loader_tags import BlockNode
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
@@ -134,6 +135,11 @@ setting_changed.connect(lambda **kwargs: _memo.clear(), weak=False, dispatch_uid
 
 
 class MemoNode(template.Node):
+    # Its body is rendered once and reused, so it can hold no {% block %}:
+    # hiding the body from get_nodes_by_type spares {% extends %} walking it
+    # on every render to look for blocks.
+    child_nodelists = ()
+
     def __init__(self, nodelist, name: str, variables: list):
         self.nodelist, self.name, self.variables = nodelist, name, variables
 
@@ -163,4 +169,6 @@ def memo(parser, token):
         raise template.TemplateSyntaxError("{% memo %} needs a name")
     nodelist = parser.parse(("endmemo",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("{% memo %} cannot hold a {% block %}: its body is rendered once")
     return MemoNode(nodelist, bits[1], [parser.compile_filter(b) for b in bits[2:]])

@@ -31,3 +31,25 @@ def test_the_footer_follows_a_changed_setting(client, settings):
     assert settings.EIRC["HOTLINE"] in client.get("/").content.decode()
     settings.EIRC = {**settings.EIRC, "HOTLINE": "+7 (8692) 00-00-01"}
     assert "+7 (8692) 00-00-01" in client.get("/").content.decode()
+
+
+def test_a_memo_cannot_hold_a_block():
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="block"):
+        Template('{% load eirc %}{% memo "x" %}{% block title %}{% endblock %}{% endmemo %}')
+
+
+@pytest.mark.django_db
+def test_the_logout_form_carries_this_requests_csrf_token_around_the_memoised_button(logged_in):
+    """The logout button is rendered once per process; the CSRF token between
+    its halves is the request's own, and logging out with it works."""
+    page = logged_in.get("/cabinet/").content.decode()
+    form = re.search(r'<form method="post" action="/accounts/logout/"[^>]*>(.*?)</form>', page, re.S).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    again = logged_in.get("/cabinet/").content.decode()
+    assert token not in again  # a fresh mask on every page
+    logged_in.handler.enforce_csrf_checks = True
+    response = logged_in.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert logged_in.get("/cabinet/").status_code == 302  # logged out
