@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views
+from payments import views, views_quick
 
 app_name = "payments"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("payments/<uuid:payment_id>/status/", views.payment_status, name="status"),
     path("payments/sandbox/<key:provider_payment_id>/", views.sandbox, name="sandbox"),
     path("payments/yookassa/webhook/", views.yookassa_webhook, name="yookassa_webhook"),
+    # Quick pay without a login (issue 17).
+    path("pay/", views_quick.quick_find, name="quick_find"),
+    path("pay/r/<str:code>/", views_quick.quick_receipt, name="quick_receipt"),
+    path("pay/done/<uuid:payment_id>/", views_quick.quick_return, name="quick_return"),
 ]
