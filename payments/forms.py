@@ -56,3 +56,41 @@ class QuickFindForm(forms.Form):
         help_text=_("Для частного дома — номер дома"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+AUTOPAY_CONSENT = _(
+    "Разрешаю ЕИРЦ списывать с выбранной карты сумму каждой новой квитанции по этому лицевому счёту, "
+    "не больше лимита, и предупреждать меня письмом за три дня. Автоплатёж можно выключить или пропустить месяц."
+)
+
+
+class AutopayForm(forms.Form):
+    card = forms.TypedChoiceField(label=_("Карта"), coerce=int)
+    limit = forms.CharField(
+        label=_("Не больше за один платёж, ₽"),
+        max_length=20,
+        help_text=_("Если к оплате больше, ничего не спишем и напишем вам"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    when = forms.ChoiceField(label=_("Когда списывать"), widget=forms.RadioSelect)
+    day = forms.IntegerField(
+        label=_("День месяца (1–28)"),
+        required=False,
+        min_value=1,
+        max_value=28,
+        help_text=_("Только для списания в выбранный день"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    consent = forms.BooleanField(label=AUTOPAY_CONSENT)
+
+    def __init__(self, *args, cards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from payments.models import Autopay
+
+        self.fields["card"].choices = [
+            (c.pk, _("%(card)s, до %(expiry)s") % {"card": c, "expiry": c.expiry}) for c in cards
+        ]
+        self.fields["when"].choices = [
+            (Autopay.When.ISSUE_DAY, _("Когда выйдет квитанция (спишем через три дня после письма)")),
+            (Autopay.When.DAY_OF_MONTH, _("В выбранный день месяца")),
+        ]

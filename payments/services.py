@@ -177,7 +177,8 @@ def payment_start(*, payment_id) -> Payment:
     DomainError when the gateway refuses; GatewayUnavailable is raised to the
     caller (the view says "try again", the reconciliation task retries)."""
     payment = Payment.objects.select_related("account", "for_period", "saved_card").get(pk=payment_id)
-    if payment.confirmation_url or payment.status in FINAL:
+    # An autopay attempt has no confirmation URL: its gateway id says it started.
+    if payment.confirmation_url or payment.provider_payment_id or payment.status in FINAL:
         return payment
     provider = get_provider()
     try:

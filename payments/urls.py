@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views, views_quick
+from payments import views, views_cards, views_quick
 
 app_name = "payments"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("pay/", views_quick.quick_find, name="quick_find"),
     path("pay/r/<str:code>/", views_quick.quick_receipt, name="quick_receipt"),
     path("pay/done/<uuid:payment_id>/", views_quick.quick_return, name="quick_return"),
+    # Saved cards (the login's) and autopay (the account's).
+    path("cabinet/cards/", views_cards.cards, name="cards"),
+    path("cabinet/cards/<int:card_id>/delete/", views_cards.card_delete, name="card_delete"),
+    path("cabinet/autopay/", views_cards.autopay, name="autopay"),
+    path("autopay/skip/<str:token>/", views_cards.autopay_skip, name="autopay_skip"),
 ]
