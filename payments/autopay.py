@@ -228,7 +228,7 @@ def _plan(autopay_id: int, today: dt.date) -> str:
 def _warn(pk: int) -> int:
     with transaction.atomic():
         charge = (
-            AutopayCharge.objects.select_for_update(skip_locked=True)
+            AutopayCharge.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("autopay__user", "autopay__card", "account", "period")
             .filter(pk=pk, status=AutopayCharge.Status.SCHEDULED, notified_at__isnull=True)
             .first()
@@ -246,7 +246,7 @@ def _charge(pk: int, today: dt.date) -> int:
     the gateway call happens after the commit (:func:`_execute`)."""
     with transaction.atomic():
         charge = (
-            AutopayCharge.objects.select_for_update(skip_locked=True)
+            AutopayCharge.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("autopay__user", "autopay__card", "account")
             .filter(pk=pk, status__in=OPEN, charge_on__lte=today)
             .first()
@@ -301,13 +301,15 @@ def _execute(pk: int, today: dt.date) -> int:
 def _settle(pk: int, today: dt.date) -> int:
     with transaction.atomic():
         charge = (
-            AutopayCharge.objects.select_for_update()
+            AutopayCharge.objects.select_for_update(of=("self",))
             .select_related("payment", "autopay__user", "autopay__card", "account", "period")
             .get(pk=pk)
         )
         if charge.status != AutopayCharge.Status.CHARGING:
             return 0
-        autopay = Autopay.objects.select_for_update().select_related("user", "card").get(pk=charge.autopay_id)
+        autopay = (
+            Autopay.objects.select_for_update(of=("self",)).select_related("user", "card").get(pk=charge.autopay_id)
+        )
         status = charge.payment.status
         if status == Payment.Status.SUCCEEDED:
             charge.status = AutopayCharge.Status.SUCCEEDED
