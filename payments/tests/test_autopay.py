@@ -175,3 +175,13 @@ def test_the_cabinet_turns_autopay_on_and_shows_the_next_charge(yookassa, receip
     assert client.post("/cabinet/autopay/", {"action": "off"}).status_code == 302
     ap.refresh_from_db()
     assert ap.status == "off"
+
+
+def test_staff_see_the_autopay_status_on_the_account_page(on, yookassa, receipt, card, operator):
+    yookassa.declined_methods.add(card.gateway_method_id)
+    for day in (WARN, CHARGE, CHARGE + dt.timedelta(days=1)):
+        autopay.autopay_run(today=day)
+    client = Client()
+    client.force_login(operator)
+    page = client.get(f"/admin/accounts/personalaccount/{receipt.pk}/change/").content.decode()
+    assert "Автоплатёж" in page and "приостановлен" in page and "4477" in page
