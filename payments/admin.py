@@ -11,9 +11,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import add_account_inline
 from billing.admin_exchange import ExchangeExportAdmin
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, TabularInline, account_number
-from accounts.admin import add_account_inline
 from payments.models import (
     Autopay,
     AutopayCharge,

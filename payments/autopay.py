@@ -160,6 +160,10 @@ def next_charge(*, autopay: Autopay, today: dt.date) -> tuple[dt.date, Decimal |
     planned = autopay.charges.filter(status__in=OPEN).order_by("charge_on").first()
     if planned is not None:
         return planned.charge_on, planned.amount
+    st = _unplanned_receipt(autopay)
+    if st is not None:  # the next run plans it
+        when = charge_day(autopay=autopay, month=st.period.month, issued_on=_issued_on(st.period), today=today)
+        return when, min(round_money(st.closing), current_debt(account=autopay.account))
     month = P.current_period()
     return charge_day(autopay=autopay, month=month, issued_on=P.issue_date(month), today=today), None
 
@@ -193,15 +197,25 @@ def autopay_run(*, today: dt.date | None = None) -> dict:
     return counts
 
 
-def _plan(autopay_id: int, today: dt.date) -> str:
-    autopay = Autopay.objects.select_related("account", "user").get(pk=autopay_id)
+def _unplanned_receipt(autopay: Autopay) -> Statement | None:
+    """The account's latest receipt when something is due on it and it has no charge yet."""
     st = (
         Statement.objects.filter(account=autopay.account, period__status=Period.Status.CLOSED)
         .select_related("period")
         .order_by("-period__month")
         .first()
     )
-    if st is None or AutopayCharge.objects.filter(account=autopay.account, period=st.period).exists():
+    if st is None or st.closing <= 0:
+        return None
+    if AutopayCharge.objects.filter(account=autopay.account, period=st.period).exists():
+        return None
+    return st
+
+
+def _plan(autopay_id: int, today: dt.date) -> str:
+    autopay = Autopay.objects.select_related("account", "user").get(pk=autopay_id)
+    st = _unplanned_receipt(autopay)
+    if st is None:
         return ""
     amount = min(round_money(st.closing), current_debt(account=autopay.account))
     if amount <= ZERO:
