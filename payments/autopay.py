@@ -41,7 +41,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Consent
+from accounts.models import AccountLink, Consent
 from billing.models import Statement
 from eirc import mail
 from eirc import periods as P
@@ -268,6 +268,14 @@ def _charge(pk: int, today: dt.date) -> int:
         if charge is None:
             return 0
         autopay = charge.autopay
+        if not AccountLink.objects.filter(user_id=autopay.user_id, account_id=charge.account_id).exists():
+            # Whoever turned autopay on no longer holds the account: never charge their card for it.
+            _stop(
+                autopay,
+                status=Autopay.Status.OFF,
+                note=_("Карта принадлежит пользователю, который больше не привязан к счёту."),
+            )
+            return 0
         if autopay.status != Autopay.Status.ACTIVE or autopay.card_id is None:
             charge.status = AutopayCharge.Status.CANCELED
             charge.save(update_fields=["status", "updated_at"])

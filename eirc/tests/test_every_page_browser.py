@@ -476,12 +476,14 @@ def test_every_url_name_is_visited_or_excused():
         "documents:verify_form", "documents:verify", "documents:unsubscribe", "accounts:login", "accounts:register",
         "accounts:register_sent", "accounts:register_confirm", "accounts:password_reset",
         "accounts:password_reset_sent", "accounts:password_reset_confirm", "accounts:email_confirm",
+        "payments:quick_find", "payments:quick_receipt", "payments:quick_return", "payments:autopay_skip",
         # resident
         "billing:dashboard", "billing:charges", "billing:charge_detail", "billing:benefits", "billing:charts",
         "payments:history", "payments:pay", "payments:return", "payments:sandbox", "meters:submit",
         "meters:confirmation", "meters:history", "meters:tokens", "documents:receipts", "documents:receipt_print",
         "documents:certificates", "documents:certificate_order", "accounts:profile", "accounts:password_change",
         "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
+        "payments:cards", "payments:autopay",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip

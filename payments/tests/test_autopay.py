@@ -185,3 +185,12 @@ def test_staff_see_the_autopay_status_on_the_account_page(on, yookassa, receipt,
     client.force_login(operator)
     page = client.get(f"/admin/accounts/personalaccount/{receipt.pk}/change/").content.decode()
     assert "Автоплатёж" in page and "приостановлен" in page and "4477" in page
+
+
+def test_a_card_is_never_charged_for_an_account_its_owner_no_longer_holds(on, yookassa, receipt, resident):
+    autopay.autopay_run(today=WARN)
+    resident.account_links.all().delete()
+    autopay.autopay_run(today=CHARGE)
+    assert not Payment.objects.exists()
+    on.refresh_from_db()
+    assert on.status == "off" and AutopayCharge.objects.get().status == "canceled"
