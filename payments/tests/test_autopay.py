@@ -194,3 +194,18 @@ def test_a_card_is_never_charged_for_an_account_its_owner_no_longer_holds(on, yo
     assert not Payment.objects.exists()
     on.refresh_from_db()
     assert on.status == "off" and AutopayCharge.objects.get().status == "canceled"
+
+
+@pytest.mark.parametrize(
+    ("when", "day", "today", "expected"),
+    [
+        ("day", 10, dt.date(2026, 3, 2), dt.date(2026, 3, 10)),  # the chosen day, warned on the 7th
+        ("day", 2, dt.date(2026, 3, 1), dt.date(2026, 3, 4)),  # too soon to warn three days ahead: moved
+        ("issue_day", None, dt.date(2026, 3, 1), dt.date(2026, 3, 4)),  # issued on the 1st, charged after the warning
+        ("issue_day", None, dt.date(2026, 3, 20), dt.date(2026, 3, 23)),  # turned on late: three days from today
+    ],
+)
+def test_the_charge_day_always_leaves_three_days_for_the_warning(when, day, today, expected):
+    plan = Autopay(when=when, day=day)
+    got = autopay.charge_day(autopay=plan, month=dt.date(2026, 2, 1), issued_on=dt.date(2026, 3, 1), today=today)
+    assert got == expected
