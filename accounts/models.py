@@ -144,6 +144,8 @@ class Consent(models.Model):
     class Kind(models.TextChoices):
         NOTIFICATIONS = "notifications", _("уведомления по электронной почте")
         PAPERLESS = "paperless", _("квитанция в электронном виде")
+        SAVED_CARD = "saved_card", _("хранение карты для оплат")
+        AUTOPAY = "autopay", _("автоплатёж")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("пользователь"))
     kind = models.CharField(_("вид"), max_length=20, choices=Kind.choices)

@@ -25,6 +25,7 @@ from eirc.models import Period
 from eirc.money import ZERO, round_money, split_proportionally
 from meters.models import Meter, Reading, Zone
 from meters.window import window_days
+from payments.quickpay import receipt_pay_url
 
 ZONE_NAMES = dict(Zone.choices)
 
@@ -266,6 +267,8 @@ def receipt_data(*, account, period: Period) -> dict:
             "site": settings.SITE_URL,
         },
         "centre_payee": centre_payee().__dict__ if not per_provider else None,
+        # The «Оплатить онлайн» short link (quick pay, no login): only when something is due.
+        "pay_url": receipt_pay_url(account_number=account.number, month=month) if total_due > 0 else "",
         "qr_payload": centre_qr,
         **({"qr_split": qr_split} if per_provider else {}),
     }

@@ -117,6 +117,7 @@ def receipt_context(data: dict, *, code: str, issued_at: dt.datetime) -> dict:
         **data,
         "providers": providers,
         "qr": qr.png_data_uri(data["qr_payload"]) if data.get("qr_payload") else "",
+        "pay_qr": qr.png_data_uri(data["pay_url"], scale=2) if data.get("pay_url") else "",
         "stamp": _stamp(code, issued_at),
     }
 

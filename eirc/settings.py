@@ -508,6 +508,19 @@ _every, _cron = every_minutes("PAYMENTS_RECONCILE_MINUTES", env.int("PAYMENTS_RE
 CELERY_BEAT_SCHEDULE["payments-reconcile"] = scheduled(
     "payments.tasks.payments_reconcile", every=_every, schedule=_cron
 )
+# Paying without friction (issue 17, docs/payments.md): quick pay without a
+# login is throttled per address and per account number (lookups per hour);
+# the texts of the saved-card and autopay consents carry their versions;
+# autopay plans, warns and charges once a day (the task is idempotent: one
+# payment per account and receipt however often it runs).
+ACCOUNTS_THROTTLES["quickpay_ip"] = (env.int("THROTTLE_QUICKPAY_PER_IP", default=20), 3600)
+ACCOUNTS_THROTTLES["quickpay_number"] = (env.int("THROTTLE_QUICKPAY_PER_NUMBER", default=5), 3600)
+SAVED_CARD_CONSENT_VERSION = env.str("SAVED_CARD_CONSENT_VERSION", default="2026-12")
+AUTOPAY_CONSENT_VERSION = env.str("AUTOPAY_CONSENT_VERSION", default="2026-12")
+AUTOPAY_NOTICE_DAYS = 3
+CELERY_BEAT_SCHEDULE["payments-autopay"] = scheduled(
+    "payments.tasks.autopay_run", every=24 * 60 * 60, schedule=crontab(hour=10, minute=0)
+)
 
 # --- money (resident money pages) ---
 # Residents land on the cabinet dashboard after logging in.

@@ -11,9 +11,19 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import add_account_inline
 from billing.admin_exchange import ExchangeExportAdmin
 from eirc.admin import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, TabularInline, account_number
-from payments.models import Payment, Refund, RegistryImport, SandboxPayment, WebhookEvent
+from payments.models import (
+    Autopay,
+    AutopayCharge,
+    Payment,
+    Refund,
+    RegistryImport,
+    SandboxPayment,
+    SavedCard,
+    WebhookEvent,
+)
 
 # Payment fields staff may edit: none of them touches status, amount or the ledger.
 PAYMENT_EDITABLE_FIELDS = ("receipt_email",)
@@ -30,8 +40,8 @@ class RefundInline(ReadOnlyInlineMixin, TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(BigTableAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", account_number, "amount", "status", "source", "provider", "paid_at", "for_period")
-    list_filter = ("status", "source", "provider", "created_at")
+    list_display = ("created_at", account_number, "amount", "status", "method", "provider", "paid_at", "for_period")
+    list_filter = ("status", "method", "source", "provider", "created_at")
     search_fields = ("account__number", "provider_payment_id", "external_id")
     list_select_related = ("account", "for_period")
     ordering = ("-created_at",)
@@ -40,7 +50,18 @@ class PaymentAdmin(BigTableAdminMixin, admin.ModelAdmin):
         (_("Состояние"), {"fields": ("status", "paid_at", "failure_reason", "last_checked_at")}),
         (
             _("Платёжный сервис"),
-            {"fields": ("source", "provider", "provider_payment_id", "external_id", "registry", "idempotence_key")},
+            {
+                "fields": (
+                    "source",
+                    "method",
+                    "saved_card",
+                    "provider",
+                    "provider_payment_id",
+                    "external_id",
+                    "registry",
+                    "idempotence_key",
+                )
+            },
         ),
         (_("Чек"), {"fields": ("receipt_email",)}),
         (_("Возврат"), {"fields": ("refund_link",)}),
@@ -165,3 +186,48 @@ class SandboxPaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 # The exports page of billing's admin links the day's payments export too.
 ExchangeExportAdmin.extra_exports.append(("admin:payments_payment_export", _("Выгрузить платежи")))
+
+
+# --- saved cards and autopay (issue 17): shown, never edited by staff ----------------------
+
+
+class AutopayInline(ReadOnlyInlineMixin, TabularInline):
+    """The account page says whether autopay is on, with which card and why
+    it stopped (the resident alone turns it on or off)."""
+
+    model = Autopay
+    fields = ("status", "status_note", "card", "limit", "when", "day", "declines_in_row", "updated_at")
+    readonly_fields = fields
+    verbose_name_plural = _("автоплатёж")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("card")
+
+
+add_account_inline(AutopayInline, order=50)
+
+
+@admin.register(SavedCard)
+class SavedCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "user", "card_type", "last4", "expiry_month", "expiry_year", "consent_version")
+    search_fields = ("user__username", "user__email", "last4")
+    list_select_related = ("user",)
+    exclude = ("gateway_method_id",)
+
+
+class AutopayChargeInline(ReadOnlyInlineMixin, TabularInline):
+    model = AutopayCharge
+    fields = ("period", "amount", "charge_on", "status", "attempts", "payment", "notified_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("period", "payment")
+
+
+@admin.register(Autopay)
+class AutopayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (account_number, "status", "limit", "when", "day", "declines_in_row", "updated_at")
+    list_filter = ("status", "when")
+    search_fields = ("account__number",)
+    list_select_related = ("account",)
+    inlines = (AutopayChargeInline,)

@@ -34,6 +34,16 @@ class Payment(models.Model):
         REGISTRY = "registry", _("реестр банка")
         CASH = "cash", _("касса")
 
+    class Method(models.TextChoices):
+        """How the payer paid, as the history names it (issue 17)."""
+
+        CARD = "card", _("карта")
+        SAVED_CARD = "saved_card", _("сохранённая карта")
+        SBP = "sbp", _("СБП")
+        AUTOPAY = "autopay", _("автоплатёж")
+        REGISTRY = "registry", _("банк по реестру")
+        CASH = "cash", _("касса")
+
     class Provider(models.TextChoices):
         """Who carried the payment (the provider's ``name``; empty for cash)."""
 
@@ -49,6 +59,24 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("пользователь")
     )
     source = models.CharField(_("способ"), max_length=10, choices=Source.choices, default=Source.ONLINE)
+    # db_default too: the registry import writes rows by COPY.
+    method = models.CharField(
+        _("способ оплаты"), max_length=12, choices=Method.choices, default=Method.CARD, db_default=Method.CARD
+    )
+    save_card = models.BooleanField(
+        _("сохранить карту"),
+        default=False,
+        db_default=False,
+        help_text=_("Плательщик попросил сохранить карту для следующих оплат."),
+    )
+    saved_card = models.ForeignKey(
+        "SavedCard",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("сохранённая карта"),
+    )
     amount = models.DecimalField(_("сумма"), **MONEY)
     currency = models.CharField(_("валюта"), max_length=3, default="RUB")
     status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.CREATED)
@@ -122,6 +150,16 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.account.number} {self.amount} ₽ ({self.get_status_display()})"
+
+    @property
+    def method_label(self) -> str:
+        """The method as the history names it; offline rows by their source
+        (the demo and older rows carry the default method)."""
+        if self.source == self.Source.REGISTRY:
+            return str(self.Method.REGISTRY.label)
+        if self.source == self.Source.CASH:
+            return str(self.Method.CASH.label)
+        return self.get_method_display()
 
     @property
     def is_succeeded(self) -> bool:
@@ -248,6 +286,7 @@ class SandboxPayment(models.Model):
     paid = models.BooleanField(default=False, verbose_name=_("оплачен"))
     metadata = models.JSONField(default=dict, verbose_name=_("метаданные"))
     refunded = models.DecimalField(**MONEY, default=0, verbose_name=_("возвращено"))
+    payment_method = models.JSONField(default=dict, blank=True, verbose_name=_("способ оплаты"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("создан"))
 
     class Meta:
@@ -256,3 +295,131 @@ class SandboxPayment(models.Model):
 
     def __str__(self):
         return f"{self.id} {self.amount} {self.status}"
+
+
+class SavedCard(models.Model):
+    """A card the gateway keeps for a login (issue 17): its payment-method
+    id and what identifies the card to its holder — never the card number.
+    Belongs to the user, not to an account; deleting it stops every
+    autopay that uses it (``payments.autopay.saved_card_delete``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_cards", verbose_name=_("пользователь")
+    )
+    provider = models.CharField(_("платёжный сервис"), max_length=40, choices=Payment.Provider.choices)
+    gateway_method_id = models.CharField(_("id способа оплаты у платёжного сервиса"), max_length=64)
+    last4 = models.CharField(_("последние 4 цифры"), max_length=4)
+    card_type = models.CharField(_("платёжная система"), max_length=30, blank=True)
+    expiry_month = models.PositiveSmallIntegerField(_("месяц окончания"))
+    expiry_year = models.PositiveSmallIntegerField(_("год окончания"))
+    consent_version = models.CharField(_("версия текста согласия"), max_length=20)
+    created_at = models.DateTimeField(_("сохранена"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("сохранённая карта")
+        verbose_name_plural = _("сохранённые карты")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "gateway_method_id"], name="payments_savedcard_once"),
+            models.CheckConstraint(condition=Q(last4__regex=r"^[0-9]{4}$"), name="payments_savedcard_last4"),
+        ]
+
+    def __str__(self):
+        return f"{self.card_type or 'карта'} •••• {self.last4}"
+
+    @property
+    def expiry(self) -> str:
+        return f"{self.expiry_month:02d}/{self.expiry_year % 100:02d}"
+
+
+class Autopay(models.Model):
+    """Autopay of one personal account (issue 17): a saved card, a limit per
+    payment and the day. One per account."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("включён")
+        PAUSED = "paused", _("приостановлен")
+        OFF = "off", _("выключен")
+
+    class When(models.TextChoices):
+        ISSUE_DAY = "issue_day", _("в день выхода квитанции")
+        DAY_OF_MONTH = "day", _("в выбранный день месяца")
+
+    account = models.OneToOneField(
+        PersonalAccount, on_delete=models.PROTECT, related_name="autopay", verbose_name=_("лицевой счёт")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("кто включил")
+    )
+    card = models.ForeignKey(
+        SavedCard, on_delete=models.SET_NULL, null=True, blank=True, related_name="autopays", verbose_name=_("карта")
+    )
+    limit = models.DecimalField(_("не больше, ₽"), **MONEY)
+    when = models.CharField(_("когда"), max_length=10, choices=When.choices, default=When.DAY_OF_MONTH)
+    day = models.PositiveSmallIntegerField(_("день месяца"), null=True, blank=True)
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_note = models.CharField(_("почему"), max_length=250, blank=True)
+    declines_in_row = models.PositiveSmallIntegerField(_("отказов подряд"), default=0)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменён"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("автоплатёж")
+        verbose_name_plural = _("автоплатежи")
+        constraints = [
+            models.CheckConstraint(condition=Q(limit__gt=0), name="payments_autopay_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(when="issue_day", day__isnull=True) | Q(when="day", day__gte=1, day__lte=28),
+                name="payments_autopay_day_1_28",
+            ),
+        ]
+
+    def __str__(self):
+        return f"автоплатёж {self.account.number} ({self.get_status_display()})"
+
+
+class AutopayCharge(models.Model):
+    """One receipt of an account under autopay: at most one per account and
+    period (the unique constraint), so a task run twice, or by two workers,
+    never plans — or pays — a receipt twice. Its attempts are payments with
+    ``attempt`` 1 and (after a decline) 2."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("запланирован")
+        CHARGING = "charging", _("списывается")
+        RETRY = "retry", _("повтор завтра")
+        SUCCEEDED = "succeeded", _("оплачен")
+        DECLINED = "declined", _("карта отклонена")
+        OVER_LIMIT = "over_limit", _("больше лимита — не списан")
+        SKIPPED = "skipped", _("пропущен по просьбе")
+        NOT_NEEDED = "not_needed", _("не нужен — долга нет")
+        CANCELED = "canceled", _("отменён: автоплатёж выключен")
+
+    autopay = models.ForeignKey(Autopay, on_delete=models.CASCADE, related_name="charges", verbose_name=_("автоплатёж"))
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="+", verbose_name=_("лицевой счёт")
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("квитанция за"))
+    amount = models.DecimalField(_("сумма"), **MONEY)
+    charge_on = models.DateField(_("дата списания"))
+    status = models.CharField(_("состояние"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(_("попыток"), default=0)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("платёж")
+    )
+    key = models.UUIDField(_("ключ"), default=uuid.uuid4, unique=True, editable=False)
+    notified_at = models.DateTimeField(_("предупреждение отправлено"), null=True, blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменён"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("списание автоплатежа")
+        verbose_name_plural = _("списания автоплатежа")
+        ordering = ["-period__month"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "period"], name="payments_autopaycharge_once"),
+            models.CheckConstraint(condition=Q(attempts__lte=2), name="payments_autopaycharge_two_attempts"),
+        ]
+
+    def __str__(self):
+        return f"{self.account.number} {self.period}: {self.get_status_display()}"

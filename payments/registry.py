@@ -301,12 +301,17 @@ def _apply(lines: list[RegistryLine], accounts: dict[str, int], registry: Regist
 
 PAYMENT_COLUMNS = (
     "id, account_id, source, amount, currency, status, for_period_id, provider, idempotence_key, external_id, "
-    "confirmation_url, receipt_email, paid_at, created_at, updated_at, failure_reason, registry_id"
+    "confirmation_url, receipt_email, paid_at, created_at, updated_at, failure_reason, registry_id, method"
 )
 
 
 def _insert(rows: list[_Row], registry: RegistryImport) -> None:
-    common = {"source": Payment.Source.REGISTRY, "provider": "registry", "status": Payment.Status.SUCCEEDED}
+    common = {
+        "source": Payment.Source.REGISTRY,
+        "provider": "registry",
+        "status": Payment.Status.SUCCEEDED,
+        "method": Payment.Method.REGISTRY,
+    }
     if connection.vendor != "postgresql":
         Payment.objects.bulk_create(
             [
@@ -333,7 +338,7 @@ def _insert(rows: list[_Row], registry: RegistryImport) -> None:
         [
             f"{r.pk}\t{r.account_id}\t{source}\t{r.amount}\tRUB\t{status}\t{nullable(r.for_period_id)}\t"
             f"{provider}\t{uuid.uuid4()}\t{text(r.external_id)}\t\t\t{r.paid_at.isoformat()}\t{now}\t{now}\t\t"
-            f"{registry.pk}\n"
+            f"{registry.pk}\t{Payment.Method.REGISTRY.value}\n"
             for r in rows
         ],
     )

@@ -27,11 +27,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import SecurityEvent
+from accounts.models import Consent, SecurityEvent
 from eirc import jobs, mail
 from eirc.errors import DomainError
 from eirc.money import format_rub, round_money
-from payments.models import Payment, Refund, WebhookEvent
+from payments.models import Payment, Refund, SavedCard, WebhookEvent
 from payments.providers import (
     GatewayPayment,
     GatewayRefused,
@@ -88,35 +88,79 @@ def _start_request(payment: Payment) -> StartRequest:
         idempotence_key=str(payment.idempotence_key),
         amount=payment.amount,
         description=description,
-        return_url=settings.SITE_URL + reverse("payments:return", args=[payment.id]),
+        # A payer who is not logged in (quick pay) comes back to a page
+        # that needs no login and shows nothing but this payment's state.
+        return_url=settings.SITE_URL
+        + reverse("payments:quick_return" if payment.user_id is None else "payments:return", args=[payment.id]),
         account_number=account.number,
         customer_email=payment.receipt_email,
         receipt_items=(ReceiptItem(description=description, amount=payment.amount),),
         period_month=period.month if period else None,
         period_year=period.year if period else None,
         payee=getattr(settings, "YOOKASSA_PAYEE", {}) or {},
+        method="sbp" if payment.method == Payment.Method.SBP else "card",
+        save_payment_method=payment.save_card,
+        payment_method_id=payment.saved_card.gateway_method_id if payment.saved_card_id else "",
+        confirm=payment.method != Payment.Method.AUTOPAY,
     )
 
 
-def payment_create(*, account, user, amount: Decimal, email: str = "", form_token=None, for_period=None) -> Payment:
+def payment_create(
+    *,
+    account,
+    user,
+    amount: Decimal,
+    email: str = "",
+    form_token=None,
+    for_period=None,
+    method: str = Payment.Method.CARD,
+    save_card: bool = False,
+    saved_card=None,
+    ip: str | None = None,
+) -> Payment:
     """Record an attempt (status created) with its idempotence key. The same
     ``form_token`` returns the attempt already made from that form, so a
-    double click or a repeated POST never makes a second payment."""
+    double click or a repeated POST never makes a second payment.
+
+    ``method``: card or СБП through the gateway's page, or a ``saved_card``
+    of the user (``saved_card`` method; ``autopay`` comes from
+    ``payments.autopay``). ``save_card`` asks the gateway to keep the card
+    for a logged-in payer; the consent is recorded with its text version."""
+    if method not in Payment.Method.values or method in (Payment.Method.REGISTRY, Payment.Method.CASH):
+        raise DomainError(_("Выберите способ оплаты."), code="method", field="method")
+    authenticated = getattr(user, "is_authenticated", False)
+    if saved_card is not None and (not authenticated or saved_card.user_id != user.pk):
+        raise DomainError(_("Эта карта не сохранена в вашем профиле."), code="card", field="method")
+    if method in (Payment.Method.SAVED_CARD, Payment.Method.AUTOPAY) and saved_card is None:
+        raise DomainError(_("Выберите сохранённую карту."), code="card", field="method")
+    save_card = bool(save_card and authenticated and method == Payment.Method.CARD)
     if form_token is not None:
         existing = Payment.objects.filter(form_token=form_token, account=account).first()
         if existing is not None:
             return existing
     try:
         with transaction.atomic():
-            return Payment.objects.create(
+            payment = Payment.objects.create(
                 account=account,
-                user=user if getattr(user, "is_authenticated", False) else None,
+                user=user if authenticated else None,
                 amount=round_money(amount),
                 receipt_email=email,
                 form_token=form_token,
                 for_period=for_period,
                 provider=get_provider().name,
+                method=method,
+                save_card=save_card,
+                saved_card=saved_card,
             )
+            if save_card:
+                Consent.objects.create(
+                    user=user,
+                    kind=Consent.Kind.SAVED_CARD,
+                    text_version=settings.SAVED_CARD_CONSENT_VERSION,
+                    given=True,
+                    ip_address=ip,
+                )
+            return payment
     except IntegrityError:
         existing = Payment.objects.filter(form_token=form_token, account=account).first()
         if existing is None:
@@ -132,8 +176,9 @@ def payment_start(*, payment_id) -> Payment:
     call repeats the request with the same idempotence key. Raises
     DomainError when the gateway refuses; GatewayUnavailable is raised to the
     caller (the view says "try again", the reconciliation task retries)."""
-    payment = Payment.objects.select_related("account", "for_period").get(pk=payment_id)
-    if payment.confirmation_url or payment.status in FINAL:
+    payment = Payment.objects.select_related("account", "for_period", "saved_card").get(pk=payment_id)
+    # An autopay attempt has no confirmation URL: its gateway id says it started.
+    if payment.confirmation_url or payment.provider_payment_id or payment.status in FINAL:
         return payment
     provider = get_provider()
     try:
@@ -214,6 +259,8 @@ def payment_confirm(*, payment_id, remote: GatewayPayment | None = None) -> Conf
             payment.paid_at = remote.captured_at or timezone.now()
             payment.save(update_fields=["status", "paid_at", "last_checked_at", "updated_at"])
             ledger_post_payment(payment=payment)
+            if payment.save_card and payment.user_id:
+                _card_keep(payment, remote.payment_method)
             _schedule_receipt_email(payment)
             return ConfirmOutcome(payment, credited=True)
         if remote.status == "canceled":
@@ -225,6 +272,25 @@ def payment_confirm(*, payment_id, remote: GatewayPayment | None = None) -> Conf
             payment.status = Payment.Status.WAITING_FOR_CAPTURE
         payment.save(update_fields=["status", "last_checked_at", "updated_at"])
         return ConfirmOutcome(payment, credited=False, reason=f"gateway says {remote.status}")
+
+
+def _card_keep(payment: Payment, method: dict) -> None:
+    """Keep the card the payer asked to save — when the gateway says it
+    saved it, with its id, last four digits, type and expiry only."""
+    if not method.get("saved") or not method.get("id") or len(str(method.get("last4", ""))) != 4:
+        return
+    SavedCard.objects.get_or_create(
+        provider=payment.provider,
+        gateway_method_id=method["id"],
+        defaults={
+            "user_id": payment.user_id,
+            "last4": method["last4"],
+            "card_type": method.get("card_type", "")[:30],
+            "expiry_month": method.get("expiry_month") or 12,
+            "expiry_year": method.get("expiry_year") or 2099,
+            "consent_version": settings.SAVED_CARD_CONSENT_VERSION,
+        },
+    )
 
 
 def _schedule_receipt_email(payment: Payment) -> None:

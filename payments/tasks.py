@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from payments import services
+from payments import autopay, services
 from payments.providers import GatewayUnavailable
 
 RETRY = {"autoretry_for": (GatewayUnavailable,), "retry_backoff": 15, "retry_backoff_max": 900, "max_retries": 10}
@@ -31,3 +31,9 @@ def refund_execute(self, refund_id: str) -> None:
 @shared_task(soft_time_limit=600, time_limit=660)
 def payments_reconcile() -> dict:
     return services.payments_reconcile()
+
+
+@shared_task(soft_time_limit=1800, time_limit=1900)
+def autopay_run() -> dict:
+    """Daily: plan, warn, charge and settle autopay (payments/autopay.py)."""
+    return autopay.autopay_run()

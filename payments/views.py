@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_required
+from accounts.security import client_ip
 from billing.selectors import dashboard_for
 from eirc import jsonbody, pagecache, periods
 from eirc.errors import DomainError
 from eirc.money import format_amount
 from payments import selectors, services
 from payments.forms import PayForm
-from payments.models import Payment
-from payments.providers import GatewayUnavailable, get_provider
+from payments.models import Payment, SavedCard
+from payments.providers import get_provider
 from payments.providers.sandbox import SandboxProvider
+from payments.views_quick import start_and_redirect
 
 
 @require_GET
@@ -50,37 +51,35 @@ def pay(request):
     prefilled sum split by provider."""
     account = request.account
     summary = dashboard_for(account=account, today=periods.today())
+    cards = list(SavedCard.objects.filter(user=request.user))
     if request.method == "POST":
-        form = PayForm(request.POST)
+        form = PayForm(request.POST, cards=cards)
         if form.is_valid():
             try:
-                amount = services.amount_validate(form.cleaned_data["amount"])
+                method, card = _method(form.cleaned_data["method"], cards)
                 payment = services.payment_create(
                     account=account,
                     user=request.user,
-                    amount=amount,
+                    amount=services.amount_validate(form.cleaned_data["amount"]),
                     email=form.cleaned_data["email"],
                     form_token=form.cleaned_data["form_token"],
+                    method=method,
+                    saved_card=card,
+                    save_card=form.cleaned_data.get("save_card", False),
+                    ip=client_ip(request),
                 )
-                payment = services.payment_start(payment_id=payment.pk)
             except DomainError as exc:
                 form.add_error(exc.field, exc.message)
-            except GatewayUnavailable:
-                messages.warning(
-                    request,
-                    _("Платёжный сервис не ответил. Мы проверим платёж сами; попробуйте открыть оплату ещё раз."),
-                )
-                return redirect("payments:return", payment.pk)
             else:
-                if payment.confirmation_url and payment.status not in services.FINAL:
-                    return HttpResponseRedirect(payment.confirmation_url)
-                return redirect("payments:return", payment.pk)
+                return start_and_redirect(request, payment, "payments:return")
         prefill = summary.next_due_amount
     else:
         only_overdue = request.GET.get("sum") == "overdue" and summary.overdue > 0
         prefill = summary.overdue if only_overdue else summary.next_due_amount
         initial_amount = format_amount(prefill).replace("\xa0", "") if prefill > 0 else ""
-        form = PayForm(initial={"amount": initial_amount, "email": request.user.email, "form_token": uuid.uuid4()})
+        form = PayForm(
+            initial={"amount": initial_amount, "email": request.user.email, "form_token": uuid.uuid4()}, cards=cards
+        )
     return render(
         request,
         "payments/pay.html",
@@ -114,15 +113,28 @@ def payment_status(request, payment_id):
     )
 
 
+def _method(value: str, cards: list) -> tuple[str, SavedCard | None]:
+    """The form's method choice → (Payment.Method, the saved card or None)."""
+    if value.startswith("saved:"):
+        card = next((c for c in cards if f"saved:{c.pk}" == value), None)
+        return Payment.Method.SAVED_CARD, card
+    return (Payment.Method.SBP if value == "sbp" else Payment.Method.CARD), None
+
+
 @require_http_methods(["GET", "POST"])
-@login_required
 def sandbox(request, provider_payment_id):
-    """The sandbox gateway's payment page (only with the sandbox provider)."""
+    """The sandbox gateway's payment page (only with the sandbox provider):
+    a resident's own payment, or a quick payment (no login; its gateway id is
+    unguessable, as a real gateway's page address is)."""
     if not isinstance(get_provider(), SandboxProvider):
         raise Http404
-    payment = Payment.objects.filter(
-        provider="sandbox", provider_payment_id=provider_payment_id, account__link__user=request.user
-    ).first()
+    payment = Payment.objects.filter(provider="sandbox", provider_payment_id=provider_payment_id).first()
+    if payment is None or payment.user_id is not None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        payment = Payment.objects.filter(
+            provider="sandbox", provider_payment_id=provider_payment_id, account__link__user=request.user
+        ).first()
     if payment is None:
         raise Http404
     if request.method == "POST":
@@ -130,7 +142,7 @@ def sandbox(request, provider_payment_id):
         # The sandbox "gateway" notifies us at once; the same verifying service
         # as for a real webhook re-fetches the state and credits.
         services.payment_confirm(payment_id=payment.pk)
-        return redirect("payments:return", payment.pk)
+        return redirect("payments:quick_return" if payment.user_id is None else "payments:return", payment.pk)
     return render(request, "payments/sandbox.html", {"payment": payment})
 
 

@@ -36,7 +36,16 @@ pytestmark = BROWSER_MARKS
 
 WIDTHS = ((360, 740), (1280, 800))
 TIMINGS: list = []
-SCREENSHOTS = {"billing:dashboard", "billing:charges", "payments:pay", "payments:return", "documents:receipts"}
+SCREENSHOTS = {
+    "billing:dashboard",
+    "billing:charges",
+    "payments:pay",
+    "payments:return",
+    "documents:receipts",
+    "payments:quick_receipt",
+    "payments:autopay",
+    "payments:cards",
+}
 
 # URL names that are not pages (a redirect after a POST, a file, JSON, an image).
 EXCUSED = {
@@ -49,6 +58,7 @@ EXCUSED = {
     "meters:token_revoke": "POST only",
     "payments:status": "JSON",
     "payments:yookassa_webhook": "POST, JSON",
+    "payments:card_delete": "POST only",
     "documents:paperless": "POST only",
     "documents:receipt_download": "a PDF",
     "documents:certificate_download": "a PDF",
@@ -134,6 +144,7 @@ def build_site(live_server_url: str) -> dict:
 
     SandboxProvider.decide(paid.provider_payment_id, pay=True)
     payment_services.payment_confirm(payment_id=paid.pk)
+    quick, _card, skip_token = _quick_pay_and_autopay(resident, account, period)
 
     # A request with a photo, an operator's answer and its history.
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -188,6 +199,10 @@ def build_site(live_server_url: str) -> dict:
         "documents:tariffs": reverse("documents:tariffs"),
         "documents:verify_form": reverse("documents:verify_form"),
         "documents:verify": reverse("documents:verify", args=[receipt.document.code]),
+        "payments:quick_find": reverse("payments:quick_find"),
+        "payments:quick_receipt": reverse("payments:quick_receipt", args=[quick["code"]]),
+        "payments:quick_return": reverse("payments:quick_return", args=[quick["payment"].pk]),
+        "payments:autopay_skip": reverse("payments:autopay_skip", args=[skip_token]),
         "documents:unsubscribe": reverse("documents:unsubscribe", args=[unsubscribe_token(resident)]),
         "accounts:login": reverse("accounts:login"),
         "accounts:register": reverse("accounts:register"),
@@ -212,6 +227,8 @@ def build_site(live_server_url: str) -> dict:
         "payments:pay": reverse("payments:pay"),
         "payments:return": reverse("payments:return", args=[paid.pk]),
         "payments:sandbox": reverse("payments:sandbox", args=[pending.provider_payment_id]),
+        "payments:cards": reverse("payments:cards"),
+        "payments:autopay": reverse("payments:autopay"),
         "meters:submit": reverse("meters:submit"),
         "meters:confirmation": reverse("meters:confirmation", args=[submission.code]),
         "meters:history": reverse("meters:history", args=[meter.pk]),
@@ -241,6 +258,35 @@ def build_site(live_server_url: str) -> dict:
         "staff": staff,
         "users": {"resident": resident, "staff": superuser},
     }
+
+
+def _quick_pay_and_autopay(resident, account, period):
+    """A quick payment, a saved card, autopay on with a planned charge
+    (issue 17); returns (the quick pay code and payment, the card, the
+    charge's skip token)."""
+    from payments import autopay, quickpay
+    from payments import services as payment_services
+    from payments.models import AutopayCharge, SavedCard
+
+    code = quickpay.receipt_code(account_number=account.number, month=period.month)
+    payment = payment_services.payment_create(account=account, user=None, amount=Decimal("300.00"), method="sbp")
+    card = SavedCard.objects.create(
+        user=resident,
+        provider="sandbox",
+        gateway_method_id="sbpm_every_page",
+        last4="4242",
+        card_type="Visa",
+        expiry_month=12,
+        expiry_year=2030,
+        consent_version="2026-12",
+    )
+    on = autopay.autopay_set(
+        user=resident, account=account, card_id=card.pk, limit=Decimal("9000"), when="day", day=10, ip=None
+    )
+    charge = AutopayCharge.objects.create(
+        autopay=on, account=account, period=period, amount=Decimal("1234.56"), charge_on=period.month
+    )
+    return {"code": code, "payment": payment}, card, autopay.skip_token(charge)
 
 
 def admin_pages(superuser, payment_id, meter_id) -> dict[str, str]:
@@ -430,12 +476,14 @@ def test_every_url_name_is_visited_or_excused():
         "documents:verify_form", "documents:verify", "documents:unsubscribe", "accounts:login", "accounts:register",
         "accounts:register_sent", "accounts:register_confirm", "accounts:password_reset",
         "accounts:password_reset_sent", "accounts:password_reset_confirm", "accounts:email_confirm",
+        "payments:quick_find", "payments:quick_receipt", "payments:quick_return", "payments:autopay_skip",
         # resident
         "billing:dashboard", "billing:charges", "billing:charge_detail", "billing:benefits", "billing:charts",
         "payments:history", "payments:pay", "payments:return", "payments:sandbox", "meters:submit",
         "meters:confirmation", "meters:history", "meters:tokens", "documents:receipts", "documents:receipt_print",
         "documents:certificates", "documents:certificate_order", "accounts:profile", "accounts:password_change",
         "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
+        "payments:cards", "payments:autopay",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip

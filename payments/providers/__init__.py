@@ -57,6 +57,13 @@ class StartRequest:
     period_month: int | None = None
     period_year: int | None = None
     payee: dict = field(default_factory=dict)
+    # How to pay (issue 17): "card" or "sbp" through the gateway's page; a
+    # saved card by its gateway id — with a redirect when the payer is
+    # present, without any confirmation for autopay.
+    method: str = "card"
+    save_payment_method: bool = False
+    payment_method_id: str = ""
+    confirm: bool = True
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,9 @@ class GatewayPayment:
     metadata: dict
     cancellation_reason: str = ""
     captured_at: datetime | None = None  # when the money was taken (the payment's date)
+    # The gateway's payment method: {"type", "id", "saved", "last4",
+    # "card_type", "expiry_month", "expiry_year"} (card fields for cards only).
+    payment_method: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

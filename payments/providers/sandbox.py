@@ -25,6 +25,21 @@ from payments.providers import (
     StartResult,
 )
 
+SANDBOX_CARD = {"last4": "4242", "card_type": "Visa", "expiry_month": 12, "expiry_year": 2030}
+
+
+def _method_fields(req: StartRequest) -> dict:
+    """A saved card without confirmation (autopay) is charged at once; the
+    rest wait for the payer's decision on the sandbox page."""
+    if req.payment_method_id:
+        method = {"type": "bank_card", "id": req.payment_method_id, "saved": True, **SANDBOX_CARD}
+        if not req.confirm:
+            return {"payment_method": method, "status": "succeeded", "paid": True}
+        return {"payment_method": method}
+    if req.method == "sbp":
+        return {"payment_method": {"type": "sbp", "id": f"sbpm_{uuid.uuid4().hex}", "saved": False}}
+    return {"payment_method": {"type": "bank_card", "id": f"sbpm_{uuid.uuid4().hex}", "save": req.save_payment_method}}
+
 
 class SandboxProvider(PaymentProvider):
     name = "sandbox"
@@ -40,6 +55,7 @@ class SandboxProvider(PaymentProvider):
                         "id": f"sb_{uuid.uuid4().hex}",
                         "amount": req.amount,
                         "metadata": {"payment_id": req.payment_id, "account": req.account_number},
+                        **_method_fields(req),
                     },
                 )
         except IntegrityError:  # a concurrent create with the same key
@@ -60,6 +76,7 @@ class SandboxProvider(PaymentProvider):
             amount=obj.amount,
             currency="RUB",
             metadata=dict(obj.metadata),
+            payment_method={k: v for k, v in obj.payment_method.items() if k != "save"},
         )
 
     def notification_object(self, body: dict) -> tuple[str, str]:
@@ -95,4 +112,7 @@ class SandboxProvider(PaymentProvider):
             if obj.status in ("succeeded", "canceled"):
                 return
             obj.status, obj.paid = ("succeeded", True) if pay else ("canceled", False)
-            obj.save(update_fields=["status", "paid"])
+            if pay and obj.payment_method.get("type") == "bank_card":
+                # The sandbox "card": saved when the payer asked for it.
+                obj.payment_method |= {**SANDBOX_CARD, "saved": bool(obj.payment_method.get("save"))}
+            obj.save(update_fields=["status", "paid", "payment_method"])

@@ -85,6 +85,23 @@ class _Refund(SdkRefund):
         self.client = self.client_class()
 
 
+def _method(pm) -> dict:
+    """The gateway's payment method as plain data (never a card number:
+    the API has none, and only the last four digits are kept)."""
+    if pm is None:
+        return {}
+    card = getattr(pm, "card", None)
+    out = {"type": str(pm.type or ""), "id": str(pm.id or ""), "saved": bool(pm.saved)}
+    if card is not None:
+        out |= {
+            "last4": str(card.last4 or ""),
+            "card_type": str(card.card_type or ""),
+            "expiry_month": int(card.expiry_month or 0),
+            "expiry_year": int(card.expiry_year or 0),
+        }
+    return out
+
+
 def _money(value: Decimal) -> str:
     return f"{round_money(value):.2f}"
 
@@ -110,10 +127,18 @@ class YooKassaProvider(PaymentProvider):
         params: dict = {
             "amount": {"value": _money(req.amount), "currency": "RUB"},
             "capture": True,
-            "confirmation": {"type": "redirect", "return_url": req.return_url},
             "description": req.description[:128],
             "metadata": {"payment_id": req.payment_id, "account": req.account_number},
         }
+        if req.confirm:
+            params["confirmation"] = {"type": "redirect", "return_url": req.return_url}
+        if req.payment_method_id:
+            params["payment_method_id"] = req.payment_method_id
+        elif req.method == "sbp":
+            params["payment_method_data"] = {"type": "sbp"}
+        elif req.save_payment_method:
+            params["payment_method_data"] = {"type": "bank_card"}
+            params["save_payment_method"] = True
         fiscal = getattr(settings, "YOOKASSA_RECEIPT", {}) or {}
         if fiscal.get("enabled") and req.customer_email:
             items = req.receipt_items or ()
@@ -162,6 +187,7 @@ class YooKassaProvider(PaymentProvider):
             metadata=dict(response.metadata or {}),
             cancellation_reason=getattr(cancellation, "reason", "") or "",
             captured_at=parse_datetime(str(getattr(response, "captured_at", "") or "")) or None,
+            payment_method=_method(getattr(response, "payment_method", None)),
         )
 
     def notification_object(self, body: dict) -> tuple[str, str]:

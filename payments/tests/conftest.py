@@ -58,3 +58,22 @@ def debt(resident):
     )
     statement_refresh(account=account, period=period)
     return account
+
+
+@pytest.fixture
+def receipt(debt):
+    """February 2026 closed: its receipt asks 5 000,00 ₽ by 10.03.2026. The
+    resident's account is flat 7 of ул. Ленина, д. 12."""
+    debt.street, debt.house, debt.flat = "ул. Ленина", "12", "7"
+    debt.save(update_fields=["street", "house", "flat"])
+    Period.objects.filter(month=dt.date(2026, 2, 1)).update(status=Period.Status.CLOSED)
+    return debt
+
+
+@pytest.fixture
+def clear_throttle():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

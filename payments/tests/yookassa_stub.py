@@ -4,6 +4,12 @@ It keeps payments and refunds in memory, honours the Idempotence-Key the
 way the real API does (the same key returns the same object), records
 every call, and can be told to fail: answer HTTP 500 (after creating the
 object, the worst case) or hang longer than the client's timeout.
+
+Payment methods (issue 17): ``payment_method_data.type = "sbp"`` answers
+with a redirect like a card; ``save_payment_method`` makes the card saved
+once the payment succeeds; a ``payment_method_id`` without a confirmation
+(autopay) is charged at once — succeeded, or canceled when the id is in
+``declined_methods``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import time
 import uuid
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CARD = {"first6": "555555", "last4": "4477", "expiry_month": "12", "expiry_year": "2030", "card_type": "MasterCard"}
 
 
 class YooKassaStub:
@@ -28,6 +36,7 @@ class YooKassaStub:
         self.hang_next = 0
         self.hang_seconds = 3.0
         self.captured_at = "2026-03-20T10:05:00.000Z"
+        self.declined_methods: set[str] = set()
         self.lock = threading.Lock()
         stub = self
 
@@ -36,6 +45,7 @@ class YooKassaStub:
                 pass
 
             def _send(self, status, body):
+                body = {k: v for k, v in body.items() if not k.startswith("_")}  # the stub's own notes
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -100,6 +110,11 @@ class YooKassaStub:
         if key in self.by_key:
             return self.payments[self.by_key[key]]
         pid = str(uuid.uuid4())  # YooKassa ids are 36 characters; the SDK checks
+        method_id = body.get("payment_method_id")
+        kind = (body.get("payment_method_data") or {}).get("type", "bank_card")
+        method = {"type": kind, "id": method_id or str(uuid.uuid4()), "saved": bool(method_id)}
+        if kind == "bank_card":
+            method["card"] = dict(CARD)
         obj = {
             "id": pid,
             "status": "pending",
@@ -109,14 +124,20 @@ class YooKassaStub:
             "metadata": body.get("metadata", {}),
             "recipient": {"account_id": self.shop_id, "gateway_id": "1"},
             "created_at": "2026-03-20T10:00:00.000Z",
-            "confirmation": {
+            "payment_method": method,
+            "test": True,
+            "refundable": False,
+            "_save": bool(body.get("save_payment_method")),
+        }
+        if body.get("confirmation"):
+            obj["confirmation"] = {
                 "type": "redirect",
                 "return_url": body["confirmation"]["return_url"],
                 "confirmation_url": f"https://yoomoney.example/checkout?orderId={pid}",
-            },
-            "test": True,
-            "refundable": False,
-        }
+            }
+        elif method_id:  # a saved method without the payer: charged (or declined) at once
+            self.payments[pid] = obj
+            self.set_status(pid, "canceled" if method_id in self.declined_methods else "succeeded")
         self.payments[pid] = obj
         self.by_key[key] = pid
         return obj
@@ -149,8 +170,11 @@ class YooKassaStub:
             obj["metadata"] = metadata
         if status == "succeeded":
             obj["captured_at"] = self.captured_at
+            if obj.get("_save"):
+                obj["payment_method"]["saved"] = True
         if status == "canceled":
-            obj["cancellation_details"] = {"party": "yoo_money", "reason": "expired_on_confirmation"}
+            reason = "insufficient_funds" if obj["payment_method"]["saved"] else "expired_on_confirmation"
+            obj["cancellation_details"] = {"party": "yoo_money", "reason": reason}
 
     def creates(self):
         return [c for c in self.calls if c["method"] == "POST" and c["path"].rstrip("/").endswith("/payments")]
