@@ -125,29 +125,40 @@ class _Rollback(Exception):
     """Leaves the dry run's savepoint, always rolled back."""
 
 
-def dry_run(*, account, month: dt.date, readings: dict[tuple[int, str], Decimal] | None = None) -> DryRun:
+def dry_run(
+    *,
+    account,
+    month: dt.date,
+    readings: dict[tuple[int, str], Decimal] | None = None,
+    volumes: dict[int, dict[str, Decimal]] | None = None,
+) -> DryRun:
     """What the monthly run would post for ``account`` (an account or its id)
     in ``month`` (any day of it), with ``readings`` ({(meter id, zone):
-    value}) counted as the period's current readings. Writes nothing (see the
-    module docstring); reads the same data as the run. Works for open and
-    closed periods alike (for a closed one it is «what the run would post
-    now», the staff's check of a charge)."""
+    value}) counted as the period's current readings, and ``volumes``
+    ({metered service id: {zone: volume}}) as the volumes of those services
+    (an estimate of a future month; priced, benefits applied, by the run's
+    rules). Writes nothing (see the module docstring); reads the same data as
+    the run. Works for open and closed periods alike (for a closed one it is
+    «what the run would post now», the staff's check of a charge)."""
     month = P.month_start(month)
     aid = getattr(account, "pk", account)
     result: DryRun | None = None
     try:
         with transaction.atomic():
-            result = _compute(aid, month, readings)
+            result = _compute(aid, month, readings, volumes)
             raise _Rollback
     except _Rollback:
         pass
     return result
 
 
-def _compute(aid: int, month: dt.date, readings) -> DryRun:
+def _compute(aid: int, month: dt.date, readings, volumes) -> DryRun:
     per = Period.objects.filter(month=month).first() or Period(month=month)
     ctx = run_context(per, BillingRun(period=per))
     data = load_chunk(ctx, [aid], readings=readings)
+    for sid, zones in (volumes or {}).items():
+        if sid in data.services.get(aid, ()) and ctx.services[sid].method == Service.Method.METER:
+            data.overrides[(aid, sid)] = zones
     chunk = compute_chunk(ctx, data)
     out = DryRun(account_id=aid, month=month, warnings=chunk.warnings)
     for c in chunk.charges:

@@ -1,6 +1,7 @@
 """What-if pages over the billing engine: the readings form with the bill
 those readings would produce (/cabinet/readings/calc/ and its JSON twin), and
-the penalty calculator (/cabinet/penalty/).
+the penalty calculator (/cabinet/penalty/), «Почему изменилось»
+(/cabinet/charges/why/).
 
 The page composes meters (the form, the validation of the values) and
 billing (the dry run of the monthly run: :mod:`billing.dryrun`), so it lives
@@ -22,7 +23,8 @@ from billing.forms import PenaltyCalcForm
 from billing.models import Service
 from billing.penalties import PenaltyRefused
 from billing.selectors.penalty_calc import penalty_calc
-from eirc import periods
+from billing.selectors.why import why_changed as why
+from eirc import pagecache, periods
 from eirc.money import ZERO, format_rub
 from meters import selectors as meter_selectors
 from meters.forms import ReadingsForm
@@ -31,11 +33,12 @@ from meters.views import form_context
 
 
 def _preview(account, form: ReadingsForm, rows) -> DryRun | None:
-    """The dry run for the values of a valid ``form``, or None after putting
-    the refusals on the form."""
+    """The dry run for the values of a valid (or unbound) ``form``, or None
+    after putting the refusals on the form."""
     month = rows[0].window.period if rows else periods.current_period()
+    values = form.values() if form.is_bound else {}
     try:
-        return dryrun.readings_preview(account=account, values=form.values(), month=month)
+        return dryrun.readings_preview(account=account, values=values, month=month)
     except ReadingErrors as exc:
         for name, message in exc.errors.items():
             form.add_error(None if name == "__all__" or name not in form.fields else name, message)
@@ -59,7 +62,7 @@ def readings_preview(request):
     rows = meter_selectors.meter_rows(account=request.account, today=today)
     form = ReadingsForm(request.POST or None, rows=rows)
     preview = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "GET" or form.is_valid():  # GET: the month from what is stored (or by estimate)
         preview = _preview(request.account, form, rows)
     context = form_context(form, rows, today=today) | _panel(preview)
     status = 422 if request.method == "POST" and form.errors else 200
@@ -123,3 +126,17 @@ def penalty_calculator(request):
         {"form": form, "calc": calc, "refused": refused, "today": periods.today()},
         status=status,
     )
+
+
+@account_required
+@require_GET
+def why_changed(request):
+    """«Почему изменилось»: the latest month against the month before and the
+    same month a year earlier (cached per account like the charges page)."""
+    account = request.account
+    body = pagecache.cached_body(
+        name="why",
+        account=account,
+        render=lambda: render_to_string("billing/_why_body.html", {"w": why(account=account)}),
+    )
+    return render(request, "billing/why.html", {"body": body})
