@@ -20,6 +20,12 @@ would throw all the work away. An account is therefore never half-billed; a
 period can be partly billed only while its run is not ``done``, which the
 run's status says and which the admin and ``period_close`` refuse.
 
+A chunk is load → compute → write: :func:`billing.engine_load.load_chunk`
+reads, :func:`compute_chunk` applies every rule without a query or a write,
+``write_chunk`` writes. The dry run (:mod:`billing.dryrun`: the readings
+preview, the estimate, the admin's «Пересчитать без записи») is load →
+compute, so it can never disagree with the run.
+
 Performance: reads are set-based per chunk (a fixed number of queries
 whatever the chunk holds); tariffs, services, benefit categories, term rules
 and penalty rules are read once per run; writes are bulk (``COPY`` on
