@@ -28,13 +28,14 @@ tariff or recalculation entered before the run changes the bill.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.db import transaction
 
 from billing.engine import compute_chunk, run_context
 from billing.engine_load import load_chunk
+from billing.engine_write import ChargeRow
 from billing.models import BillingRun, Charge, LedgerEntry, Service
 from eirc import periods as P
 from eirc.models import Period
@@ -45,18 +46,11 @@ K = LedgerEntry.Kind
 
 
 @dataclass
-class DryLine:
-    """One service's line as the run would post it."""
+class DryLine(ChargeRow):
+    """One service's line as the run would post it: the run's own row
+    (:class:`billing.engine_write.ChargeRow`) with its service."""
 
-    service: Service
-    basis: str
-    quantity: Decimal
-    rate: Decimal | None
-    amount: Decimal
-    benefit: Decimal
-    recalculation: Decimal
-    total: Decimal
-    details: dict
+    service: Service | None = None
 
     @property
     def basis_label(self) -> str:
@@ -162,19 +156,8 @@ def _compute(aid: int, month: dt.date, readings, volumes) -> DryRun:
     chunk = compute_chunk(ctx, data)
     out = DryRun(account_id=aid, month=month, warnings=chunk.warnings)
     for c in chunk.charges:
-        out.lines.append(
-            DryLine(
-                service=ctx.services[c.service_id],
-                basis=c.basis,
-                quantity=c.quantity,
-                rate=c.rate,
-                amount=c.amount,
-                benefit=c.benefit,
-                recalculation=c.recalculation,
-                total=c.total,
-                details=c.details,
-            )
-        )
+        row = {f.name: getattr(c, f.name) for f in fields(ChargeRow)}
+        out.lines.append(DryLine(**row, service=ctx.services[c.service_id]))
     months = {pk: m for m, pk in data.period_ids.items()}
     for e in chunk.entries:
         out.total += e.amount

@@ -12,10 +12,11 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from billing.models import AccountService, Service, Tariff
+from billing.models import Tariff
 from billing.selectors.estimate import next_month_estimate
+from billing.tests.whatif import water_and_upkeep
 from eirc import periods
-from eirc.tests.factories import ChargeFactory, PeriodFactory, ServiceFactory, TariffFactory
+from eirc.tests.factories import ChargeFactory, PeriodFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -25,22 +26,18 @@ TODAY = NOW.date()
 
 
 @pytest.fixture
-def account(resident):
-    account = resident.account_links.get().account
-    account.area, account.residents = D("50.00"), 2
-    account.save()
-    return account
+def setup(resident):
+    return water_and_upkeep(resident)
 
 
 @pytest.fixture
-def water(account):
-    water = ServiceFactory(code="cold_water", name="Холодная вода", method=Service.Method.METER, unit="м³")
-    TariffFactory(service=water, rate=D("45.1200"))
-    upkeep = ServiceFactory(name="Содержание жилья", method=Service.Method.AREA, unit="м²")
-    TariffFactory(service=upkeep, rate=D("30.0000"))
-    for svc in (water, upkeep):
-        AccountService.objects.create(account=account, service=svc, started_on=dt.date(2020, 1, 1))
-    return water
+def account(setup):
+    return setup[0]
+
+
+@pytest.fixture
+def water(setup):
+    return setup[1]
 
 
 def used(account, service, month, qty):

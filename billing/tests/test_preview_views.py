@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from billing.models import AccountService, Service
-from eirc.tests.factories import MeterFactory, PeriodFactory, ReadingFactory, ServiceFactory, TariffFactory
+from billing.tests.whatif import water_and_upkeep
+from eirc.tests.factories import MeterFactory, PeriodFactory, ReadingFactory
 from meters.models import Reading, Submission
 from meters.services import field_name
 from meters.tests.conftest import at
@@ -21,21 +21,8 @@ NBSP = "\xa0"
 
 
 @pytest.fixture
-def account(resident):
-    account = resident.account_links.get().account
-    account.area, account.residents = D("50.00"), 2
-    account.save()
-    return account
-
-
-@pytest.fixture
-def meter(account):
-    water = ServiceFactory(name="Холодная вода", method=Service.Method.METER, unit="м³", norm=D("3.5"))
-    TariffFactory(service=water, rate=D("45.1200"))
-    upkeep = ServiceFactory(name="Содержание жилья", method=Service.Method.AREA, unit="м²")
-    TariffFactory(service=upkeep, rate=D("30.0000"))
-    for svc in (water, upkeep):
-        AccountService.objects.create(account=account, service=svc, started_on=dt.date(2020, 1, 1))
+def meter(resident):
+    account, water = water_and_upkeep(resident, norm=D("3.5"))
     meter = MeterFactory(account=account, service=water, serial="CW-1", digits=5, verification_due=dt.date(2030, 1, 1))
     for i, value in enumerate([100, 110, 120]):
         ReadingFactory(meter=meter, period=PeriodFactory(month=dt.date(2026, 1 + i, 1)), value=D(value))
