@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import add_account_inline
+from billing.admin_dryrun import dry_run_view
 from billing.models import (
     AccountService,
     Benefit,
@@ -181,6 +183,16 @@ class ChargeAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("account__number",)
     list_select_related = ("account", "period", "service")
     ordering = ("-id",)
+
+    def get_urls(self):
+        own = [
+            path(
+                "dry-run/",
+                self.admin_site.admin_view(lambda request: dry_run_view(request, self.admin_site)),
+                name="billing_charge_dryrun",
+            )
+        ]
+        return own + super().get_urls()
 
 
 @admin.register(Statement)

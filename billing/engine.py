@@ -20,6 +20,12 @@ would throw all the work away. An account is therefore never half-billed; a
 period can be partly billed only while its run is not ``done``, which the
 run's status says and which the admin and ``period_close`` refuse.
 
+A chunk is load → compute → write: :func:`billing.engine_load.load_chunk`
+reads, :func:`compute_chunk` applies every rule without a query or a write,
+``write_chunk`` writes. The dry run (:mod:`billing.dryrun`: the readings
+preview, the estimate, the admin's «Пересчитать без записи») is load →
+compute, so it can never disagree with the run.
+
 Performance: reads are set-based per chunk (a fixed number of queries
 whatever the chunk holds); tariffs, services, benefit categories, term rules
 and penalty rules are read once per run; writes are bulk (``COPY`` on
@@ -158,7 +164,10 @@ class Context:
         return best[1] if best else None
 
 
-def _context(per: Period, run: BillingRun) -> Context:
+def run_context(per: Period, run: BillingRun) -> Context:
+    """The run-wide data (services, tariffs, benefit categories, term and
+    penalty rules) for period ``per``; ``run`` names the rows' run (unsaved in
+    a dry run)."""
     tariffs = defaultdict(list)
     for sid, zone, vf, vt, rate in Tariff.objects.values_list("service_id", "zone", "valid_from", "valid_to", "rate"):
         tariffs[(sid, zone)].append((vf, vt, rate))
@@ -247,7 +256,7 @@ def _billing_run(*, month, user, progress, chunk_size, accounts) -> BillingRepor
     report = BillingReport(period=month, run_id=run.pk, resumed=resumed)
     if resumed and run.report.get("accounts") is not None:
         report.add(run.report)
-    ctx = _context(per, run)
+    ctx = run_context(per, run)
     qs = _active_accounts(month)
     if only is not None:
         qs = qs.filter(pk__in=only)
@@ -331,10 +340,38 @@ def bill_chunk(ctx: Context, ids: list[int]) -> dict:
     """Bill the accounts ``ids`` for the context's period, in the caller's
     transaction: replace their run-produced results, write new ones. Returns a
     partial report as plain data."""
-    per = ctx.period
     lock_accounts(ids)
-    delete_chunk(per.pk, ids)
+    delete_chunk(ctx.period.pk, ids)
     data = load_chunk(ctx, ids)
+    result = compute_chunk(ctx, data)
+    write_chunk(result.charges, result.entries, result.statements)
+    if data.has_later:
+        refresh_statements(account_ids=data.has_later, from_period=P.next_period(ctx.month))
+    return {
+        "accounts": len(data.accounts),
+        "lines": len(result.charges) + sum(1 for e in result.entries if e.kind == K.PENALTY),
+        "totals": {k: str(v) for k, v in result.totals.items()},
+        "warnings": result.warnings,
+    }
+
+
+@dataclass
+class ChunkResult:
+    """What the run would write for a chunk: plain rows, nothing saved."""
+
+    charges: list[ChargeRow]
+    entries: list[EntryRow]
+    statements: list[StatementRow]
+    totals: dict[str, Decimal]
+    warnings: list[str]
+
+
+def compute_chunk(ctx: Context, data: ChunkData) -> ChunkResult:
+    """Every rule of the run over one chunk's preloaded data: charges,
+    benefits, recalculations, penalties and statements as plain rows. Pure:
+    no query, no write — the run writes what it returns, the dry run
+    (:mod:`billing.dryrun`) shows it."""
+    per = ctx.period
     warnings: list[str] = []
     charges: list[ChargeRow] = []
     entries: list[EntryRow] = []
@@ -418,15 +455,7 @@ def bill_chunk(ctx: Context, ids: list[int]) -> dict:
             by_kind[kind] = by_kind.get(kind, ZERO) + s
         cols = statement_columns(data.prior.get(aid, ZERO), by_kind)
         statements.append(StatementRow(account_id=aid, period_id=per.pk, due_date=due, **cols))
-    write_chunk(charges, entries, statements)
-    if data.has_later:
-        refresh_statements(account_ids=data.has_later, from_period=P.next_period(ctx.month))
-    return {
-        "accounts": len(data.accounts),
-        "lines": len(charges) + sum(1 for e in entries if e.kind == K.PENALTY),
-        "totals": {k: str(v) for k, v in totals.items()},
-        "warnings": warnings,
-    }
+    return ChunkResult(charges=charges, entries=entries, statements=statements, totals=dict(totals), warnings=warnings)
 
 
 def _entry(

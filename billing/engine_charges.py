@@ -68,7 +68,12 @@ def _metered(ctx: Context, data: ChunkData, acc: dict, svc: Service, override) -
     active = [mt for mt in meters if mt["removed_on"] is None or mt["removed_on"] > ctx.end]
     residents = acc["residents"]
     if override is not None:
-        return _priced(ctx, svc, B.METER, dict.fromkeys(svc.zone_list[:1] or [Zone.SINGLE], override), {})
+        # A dict is per zone (the dry run's estimate of a future month); a
+        # number is the account's fixed volume, in the first zone.
+        quantities = (
+            override if isinstance(override, dict) else dict.fromkeys(svc.zone_list[:1] or [Zone.SINGLE], override)
+        )
+        return _priced(ctx, svc, B.METER, dict(quantities), {})
     if not active:
         return _norm(ctx, svc, residents, svc.no_meter_factor, "no_meter", "прибор учёта отсутствует")
     meter = active[-1]

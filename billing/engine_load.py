@@ -44,11 +44,15 @@ class ChunkData:
     has_later: list
 
 
-def load_chunk(ctx, ids: list[int]) -> ChunkData:
+def load_chunk(ctx, ids: list[int], *, readings: dict | None = None) -> ChunkData:
     """Everything the run needs to bill the accounts ``ids`` for the period of
     ``ctx`` (the run's ``Context``: ``month``, ``start``, ``end``,
-    ``period``), read set-based: a fixed number of queries whatever the chunk
-    holds. Meters and readings come through meters' selectors."""
+    ``period``, which may be unsaved in a dry run), read set-based: a fixed
+    number of queries whatever the chunk holds. Meters and readings come
+    through meters' selectors; ``readings`` ({(meter id, zone): value}) are
+    taken as the period's current readings in place of the stored ones (the
+    preview of readings being entered). The period's entries of earlier runs
+    are left out (the run deletes them before loading; a dry run does not)."""
     month, start, end = ctx.month, ctx.start, ctx.end
     accounts = list(
         PersonalAccount.objects.filter(pk__in=ids).order_by("pk").values("id", "number", "area", "residents")
@@ -70,7 +74,10 @@ def load_chunk(ctx, ids: list[int]) -> ChunkData:
     readings = defaultdict(
         dict,
         readings_for_billing(
-            meter_ids=[m["id"] for ms in meters.values() for m in ms], month=month, history_months=HISTORY_MONTHS
+            meter_ids=[m["id"] for ms in meters.values() for m in ms],
+            month=month,
+            history_months=HISTORY_MONTHS,
+            override=readings,
         ),
     )
     estimates = defaultdict(dict)
@@ -93,7 +100,7 @@ def load_chunk(ctx, ids: list[int]) -> ChunkData:
         benefits[aid].append(cat)
     recalcs = defaultdict(lambda: defaultdict(list))
     for aid, sid, amount, reason, fid, fm in (
-        Recalculation.objects.filter(period=ctx.period, account_id__in=ids)
+        Recalculation.objects.filter(period_id=ctx.period.pk, account_id__in=ids)
         .order_by("pk")
         .values_list("account_id", "service_id", "amount", "reason", "for_period_id", "for_period__month")
     ):
@@ -120,7 +127,7 @@ def load_chunk(ctx, ids: list[int]) -> ChunkData:
     ).values_list("account_id", "occurred_on", "amount", "for_period__month"):
         credits[aid].append(Credit(on=day, amount=-amount, for_period=fm))
     for aid, kind, s in (
-        LedgerEntry.objects.filter(account_id__in=ids, period=ctx.period)
+        LedgerEntry.objects.filter(account_id__in=ids, period_id=ctx.period.pk, run__isnull=True)
         .values("account_id", "kind")
         .annotate(s=Sum("amount"))
         .values_list("account_id", "kind", "s")

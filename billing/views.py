@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import account_required
 from billing import charts, selectors
+from billing.selectors.estimate import next_month_estimate
 from eirc import pagecache, periods
 
 CHARGES_TITLE = "Начисления по месяцам"
@@ -58,7 +59,14 @@ def dashboard(request):
     body = pagecache.cached_body(
         name="dashboard", account=account, today=today, render=lambda: _dashboard_body(account, today)
     )
-    return render(request, "billing/dashboard.html", {"account": account, "body": body})
+    estimate = pagecache.cached_body(
+        name="estimate", account=account, today=today, render=lambda: _estimate_body(account, today)
+    )
+    return render(request, "billing/dashboard.html", {"account": account, "body": body, "estimate": estimate})
+
+
+def _estimate_body(account, today) -> str:
+    return render_to_string("billing/_estimate.html", {"e": next_month_estimate(account=account, today=today)})
 
 
 def _charges_body(account, page) -> str:

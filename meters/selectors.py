@@ -170,12 +170,16 @@ def meters_for_billing(*, account_ids: list[int], start: dt.date, end: dt.date) 
     return rows
 
 
-def readings_for_billing(*, meter_ids: list[int], month: dt.date, history_months: int) -> dict:
+def readings_for_billing(
+    *, meter_ids: list[int], month: dt.date, history_months: int, override: dict | None = None
+) -> dict:
     """Current readings of ``meter_ids`` from ``history_months`` before
     ``month`` up to ``month``: ``{(meter_id, zone): {period month: value}}``.
-    A meter whose only reading in that window is ``month``'s also gets its
-    latest earlier reading (its consumption needs a previous value). Two
-    queries at most."""
+    ``override`` ({(meter_id, zone): value}) stands for ``month``'s current
+    readings as if they were stored (a preview: nothing is written). A meter
+    whose only reading in that window is ``month``'s also gets its latest
+    earlier reading (its consumption needs a previous value). Two queries at
+    most."""
     readings: dict = {}
     if not meter_ids:
         return readings
@@ -184,6 +188,10 @@ def readings_for_billing(*, meter_ids: list[int], month: dt.date, history_months
         meter_id__in=meter_ids, status=Reading.Status.CURRENT, period__month__gte=window, period__month__lte=month
     ).values_list("meter_id", "zone", "period__month", "value"):
         readings.setdefault((mid, zone), {})[pm] = value
+    wanted = set(meter_ids)
+    for (mid, zone), value in (override or {}).items():
+        if mid in wanted:
+            readings.setdefault((mid, zone), {})[month] = Decimal(value)
     lonely = {mid for (mid, zone), vals in readings.items() if month in vals and len(vals) == 1}
     if lonely:
         seen = set()

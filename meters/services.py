@@ -187,36 +187,7 @@ def _submit(
             if done is not None:
                 done.replayed = True
                 return done
-        errors: dict[str, str] = {}
-        codes: dict[str, str] = {}
-        plans: list[Plan] = []
-        windows = {}
-        for meter_id, zone, raw in items:
-            name = field_name(meter_id, zone)
-            meter = meters.get(meter_id)
-            if meter is None:
-                errors[name], codes[name] = "Счётчик не найден на этом лицевом счёте.", "not_found"
-                continue
-            window = window_for(meter.service, today=taken_on)
-            windows[meter.pk] = window
-            try:
-                plans.append(
-                    validation.check(
-                        meter,
-                        zone,
-                        raw,
-                        period=window.period,
-                        today=today,
-                        source=source,
-                        confirm_jump=confirm_jump,
-                    )
-                )
-            except DomainError as exc:
-                errors[name], codes[name] = exc.message, exc.code
-        if not items:
-            errors["__all__"], codes["__all__"] = "Введите показания хотя бы одного счётчика.", "empty"
-        if errors:
-            raise ReadingErrors(errors, codes=codes)
+        plans, windows = _plans(meters, items, today=today, taken_on=taken_on, source=source, confirm_jump=confirm_jump)
         first_window = windows[plans[0].meter.pk]
         result = {
             "account": account.number,
@@ -245,6 +216,55 @@ def _submit(
         submission.replayed = False
         _notify(submission, user)
         return submission
+
+
+def _plans(meters: dict, items, *, today, taken_on, source, confirm_jump) -> tuple[list[Plan], dict]:
+    """Check every value (no writes): the plans and each meter's window, or
+    :class:`ReadingErrors` with every refused field."""
+    errors: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    plans: list[Plan] = []
+    windows = {}
+    for meter_id, zone, raw in items:
+        name = field_name(meter_id, zone)
+        meter = meters.get(meter_id)
+        if meter is None:
+            errors[name], codes[name] = "Счётчик не найден на этом лицевом счёте.", "not_found"
+            continue
+        window = window_for(meter.service, today=taken_on)
+        windows[meter.pk] = window
+        try:
+            plans.append(
+                validation.check(
+                    meter, zone, raw, period=window.period, today=today, source=source, confirm_jump=confirm_jump
+                )
+            )
+        except DomainError as exc:
+            errors[name], codes[name] = exc.message, exc.code
+    if not items:
+        errors["__all__"], codes["__all__"] = "Введите показания хотя бы одного счётчика.", "empty"
+    if errors:
+        raise ReadingErrors(errors, codes=codes)
+    return plans, windows
+
+
+def readings_check(*, account, values: dict[tuple[int, str], str], now: dt.datetime | None = None) -> list[Plan]:
+    """What :func:`reading_submit` would accept from ``values``, without
+    saving anything or locking: the plans (meter, zone, parsed value, the
+    period it counts for), or :class:`ReadingErrors` as the submission would
+    raise it. An unusually large consumption is not an error here (the
+    resident may want to see what it would cost before confirming it)."""
+    now = now or timezone.now()
+    items = [(int(mid), zone, raw) for (mid, zone), raw in values.items() if (raw or "").strip()]
+    meters = {
+        m.pk: m
+        for m in Meter.objects.filter(account=account, pk__in={mid for mid, _z, _v in items}).select_related("service")
+    }
+    today = _local_date(now)
+    plans, _windows = _plans(
+        meters, items, today=today, taken_on=today, source=Reading.Source.RESIDENT, confirm_jump=True
+    )
+    return plans
 
 
 def reading_submit(

@@ -48,17 +48,23 @@ def submit(request):
             form.add_error(None, exc.message)
         else:
             return redirect("meters:confirmation", code=submission.code)
+    return render(
+        request,
+        "meters/submit.html",
+        form_context(form, rows, today=today, needs_confirmation=needs_confirmation),
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def form_context(form: ReadingsForm, rows, *, today, needs_confirmation: bool = False) -> dict:
+    """The readings form's template context (``meters/submit.html``), also
+    for pages above meters that show the form with more (billing's preview)."""
     window = rows[0].window if rows else window_for(None, today=today)
     fields = {name: form[name] for name in form.fields}
     for row in rows:
         for zone in row.zones:
             zone.bound = fields[zone.field_name]
-    return render(
-        request,
-        "meters/submit.html",
-        {"form": form, "rows": rows, "window": window, "needs_confirmation": needs_confirmation, "today": today},
-        status=422 if request.method == "POST" else 200,
-    )
+    return {"form": form, "rows": rows, "window": window, "needs_confirmation": needs_confirmation, "today": today}
 
 
 @account_required

@@ -303,7 +303,7 @@ def _day(value) -> str:
         return ""
 
 
-def _penalty_part(part: dict) -> str:
+def explain_delay(part: dict) -> str:
     """One delay: a debt (or the part of it paid on one day) and its penalty."""
     amount, due = _dec(part.get("amount")), _day(part.get("due"))
     paid_on, rate_day = _day(part.get("paid_on")), _day(part.get("rate_day"))
@@ -348,7 +348,7 @@ def explain_penalty(*, amount: Decimal, details: dict) -> list[str]:
     d = details if isinstance(details, dict) else {}
     period = d.get("for_period") or ""
     accrued, before = _dec(d.get("accrued")), _dec(d.get("charged_before"))
-    lines = [_penalty_part(p) for p in d.get("parts", []) or [] if isinstance(p, dict)]
+    lines = [explain_delay(p) for p in d.get("parts", []) or [] if isinstance(p, dict)]
     sign = "+" if amount >= 0 else "−"
     total = f"Пени за {period}" if period else "Пени"
     if accrued is not None and before is not None:

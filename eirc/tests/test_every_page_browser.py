@@ -46,6 +46,7 @@ SCREENSHOTS = {
     "payments:autopay",
     "payments:cards",
 }
+SCREENSHOTS |= {"billing:readings_preview", "billing:penalty_calc", "billing:why_changed"}
 
 # URL names that are not pages (a redirect after a POST, a file, JSON, an image).
 EXCUSED = {
@@ -57,6 +58,7 @@ EXCUSED = {
     "meters:confirmation_download": "a text file",
     "meters:token_revoke": "POST only",
     "payments:status": "JSON",
+    "billing:readings_preview_json": "POST, JSON (the readings form's preview script)",
     "payments:yookassa_webhook": "POST, JSON",
     "payments:card_delete": "POST only",
     "documents:paperless": "POST only",
@@ -223,6 +225,10 @@ def build_site(live_server_url: str) -> dict:
         "billing:charge_detail": reverse("billing:charge_detail", args=[charge.pk]),
         "billing:benefits": reverse("billing:benefits"),
         "billing:charts": reverse("billing:charts"),
+        "billing:readings_preview": reverse("billing:readings_preview"),
+        "billing:why_changed": reverse("billing:why_changed"),
+        "billing:penalty_calc": reverse("billing:penalty_calc")
+        + f"?amount=5000,00&on={dt.date.today() + dt.timedelta(days=40):%d.%m.%Y}",
         "payments:history": reverse("payments:history"),
         "payments:pay": reverse("payments:pay"),
         "payments:return": reverse("payments:return", args=[paid.pk]),
@@ -334,6 +340,9 @@ def admin_pages(superuser, payment_id, meter_id) -> dict[str, str]:
             "admin:payments_registryimport_upload": reverse("admin:payments_registryimport_upload"),
             "admin:billing_importrun_upload": reverse("admin:billing_importrun_upload"),
             "admin:billing_exchangeexport_readings": reverse("admin:billing_exchangeexport_readings"),
+            "admin:billing_charge_dryrun": reverse("admin:billing_charge_dryrun")
+            + "?account=1000000001&period="
+            + f"{dt.date.today().replace(day=1) - dt.timedelta(days=1):%m.%Y}",
             "admin:payments_payment_export": reverse("admin:payments_payment_export"),
             "admin:documents_certificaterequest_resolve": reverse(
                 "admin:documents_certificaterequest_resolve", args=[request.pk]
@@ -484,6 +493,7 @@ def test_every_url_name_is_visited_or_excused():
         "documents:certificates", "documents:certificate_order", "accounts:profile", "accounts:password_change",
         "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
         "payments:cards", "payments:autopay",
+        "billing:readings_preview", "billing:penalty_calc", "billing:why_changed",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip
@@ -492,7 +502,7 @@ def test_every_url_name_is_visited_or_excused():
         "admin:payments_registryimport_upload", "admin:documents_certificaterequest_resolve", "admin:index",
         "admin:billing_importrun_upload", "admin:billing_exchangeexport_readings", "admin:payments_payment_export",
         "admin:login", "admin:password_change", "admin:password_change_done", "admin:app_list",
-        "admin:auth_user_password_change", "admin:otp_totp_totpdevice_config",
+        "admin:auth_user_password_change", "admin:otp_totp_totpdevice_config", "admin:billing_charge_dryrun",
     }  # fmt: skip
     registered = {f"{m._meta.app_label}_{m._meta.model_name}" for m in admin.site._registry}
     unknown = []
