@@ -56,13 +56,19 @@ def _charge_url_prefix() -> str:
 def dashboard(request):
     """The dashboard; its body cached per account and day (eirc/pagecache.py)."""
     account, today = request.account, periods.today()
-    body = pagecache.cached_body(
-        name="dashboard", account=account, today=today, render=lambda: _dashboard_body(account, today)
+    parts = pagecache.cached_bodies(
+        account=account,
+        today=today,
+        renders={
+            "dashboard": lambda: _dashboard_body(account, today),
+            "estimate": lambda: _estimate_body(account, today),
+        },
     )
-    estimate = pagecache.cached_body(
-        name="estimate", account=account, today=today, render=lambda: _estimate_body(account, today)
+    return render(
+        request,
+        "billing/dashboard.html",
+        {"account": account, "body": parts["dashboard"], "estimate": parts["estimate"]},
     )
-    return render(request, "billing/dashboard.html", {"account": account, "body": body, "estimate": estimate})
 
 
 def _estimate_body(account, today) -> str:

@@ -86,3 +86,24 @@ def cached_body(*, name: str, account, render: Callable[[], str], params: tuple 
     if key is not None:
         cache.set(key, str(body), settings.CABINET_CACHE_SECONDS)
     return mark_safe(body)  # noqa: S308 - rendered by our templates, autoescaped
+
+
+def cached_bodies(*, account, renders: dict[str, Callable[[], str]], today=None) -> dict[str, SafeString]:
+    """:func:`cached_body` for several parts of one page (name → render), read
+    from the cache in one round trip; the missing ones rendered and stored
+    together."""
+    today = today or periods.today()
+    keys = {name: page_key(name=name, account=account, today=today) for name in renders}
+    found = cache.get_many([k for k in keys.values() if k is not None])
+    bodies, missing = {}, {}
+    for name, render in renders.items():
+        key = keys[name]
+        body = found.get(key) if key is not None else None
+        if body is None:
+            body = str(render())
+            if key is not None:
+                missing[key] = body
+        bodies[name] = mark_safe(body)  # noqa: S308 - rendered by our templates, autoescaped
+    if missing:
+        cache.set_many(missing, settings.CABINET_CACHE_SECONDS)
+    return bodies
