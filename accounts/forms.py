@@ -154,3 +154,31 @@ class LinkAccountForm(forms.Form):
 
 class SwitchAccountForm(forms.Form):
     account = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class InviteForm(forms.Form):
+    email = email_field(_("Электронная почта приглашённого"))
+    role = forms.ChoiceField(
+        label=_("Роль"),
+        choices=[],
+        help_text=_(
+            "Просмотр — начисления, квитанции, оплаты; показания — ещё и передача показаний; "
+            "оплата — ещё и оплата; представитель — всё, кроме приглашений."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import MemberRole
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = MemberRole.choices
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Роль"), choices=[], widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import MemberRole
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = MemberRole.choices

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 from django.utils.module_loading import import_string
 
-from accounts.models import DataVersion, PersonalAccount
+from accounts.access import HOLDER
+from accounts.models import DataVersion, Membership, PersonalAccount
 
 ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
 
 
 def accounts_for_user(*, user):
-    """The personal accounts the login holds, by number."""
+    """The personal accounts the login may open, by number: those it holds
+    and those it is a household member of (what it may do there is its role:
+    accounts/access.py)."""
+    if not user.is_authenticated:
+        return PersonalAccount.objects.none()
+    # A subquery, not a join on members: a join would repeat a held account once per member.
+    member_of = Membership.objects.filter(user=user).values("account_id")
+    return PersonalAccount.objects.filter(Q(link__user=user) | Q(pk__in=member_of)).order_by("number")
+
+
+def held_accounts_for_user(*, user):
+    """The personal accounts the login holds itself (not as a member)."""
     if not user.is_authenticated:
         return PersonalAccount.objects.none()
     return PersonalAccount.objects.filter(link__user=user).order_by("number")
+
+
+def held_account_for_user(*, user, account_id) -> PersonalAccount:
+    """One account the user holds, or Http404 (a member's account too)."""
+    try:
+        return held_accounts_for_user(user=user).get(pk=account_id)
+    except (PersonalAccount.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def account_for_user(*, user, account_id) -> PersonalAccount:
@@ -28,14 +48,20 @@ def account_for_user(*, user, account_id) -> PersonalAccount:
 
 
 def accounts_of_request(request) -> list[PersonalAccount]:
-    """The accounts the request's login holds, by number, each with its data
-    versions (``data_version``, ``site_version``: see accounts/versioning.py).
-    One query per request: the page, the account switcher and the cache key
-    share it."""
+    """The accounts the request's login may open, by number, each with its
+    data versions (``data_version``, ``site_version``: see
+    accounts/versioning.py) and the login's ``role`` on it (accounts/access.py),
+    read anew on every request. One query per request: the page, the account
+    switcher, the role check and the cache key share it."""
     cached = getattr(request, "_eirc_accounts", None)
     if cached is None:
+        user = request.user
+        member_role = Membership.objects.filter(user=user.pk, account_id=OuterRef("pk")).values("role")[:1]
         cached = list(
-            accounts_for_user(user=request.user).annotate(
+            accounts_for_user(user=user).annotate(
+                role=Case(
+                    When(link__user=user, then=Value(HOLDER)), default=Subquery(member_role), output_field=CharField()
+                ),
                 data_version=Subquery(DataVersion.objects.filter(account_id=OuterRef("pk")).values("value")[:1]),
                 site_version=Subquery(DataVersion.objects.filter(account_id=DataVersion.SITE).values("value")[:1]),
             )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_household
 
 app_name = "accounts"
 
@@ -21,4 +21,13 @@ urlpatterns = [
     path("profile/link/", views.link_account, name="link_account"),
     path("profile/unlink/<int:account_id>/", views.unlink_account, name="unlink_account"),
     path("switch/", views.switch_account, name="switch_account"),
+    path("household/", views_household.household_page, name="household"),
+    path("household/<int:member_id>/role/", views_household.member_role, name="member_role"),
+    path("household/<int:member_id>/remove/", views_household.member_remove, name="member_remove"),
+    path(
+        "household/invitations/<int:invitation_id>/cancel/",
+        views_household.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    path("invitation/<key:token>/", views_household.invitation, name="invitation"),
 ]

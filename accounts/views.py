@@ -234,7 +234,8 @@ def _profile_context(user, **override) -> dict:
             }
         ),
         "link_form": forms.LinkAccountForm(),
-        "accounts": selectors.accounts_for_user(user=user),
+        "accounts": selectors.held_accounts_for_user(user=user),
+        "memberships": user.memberships.select_related("account").order_by("account__number"),
         "events": selectors.security_events_for_user(user=user, limit=10),
         **override,
     }
@@ -323,7 +324,7 @@ def unlink_account(request, account_id):
     """Unlink one of the user's accounts, only after a confirmation: the GET
     (or a POST without ``confirm``) shows what unlinking means — for the last
     account, that the cabinet's pages close until an account is linked again."""
-    account = selectors.account_for_user(user=request.user, account_id=account_id)
+    account = selectors.held_account_for_user(user=request.user, account_id=account_id)
     if request.method == "GET" or request.POST.get("confirm") != "yes":
         remaining = selectors.accounts_for_user(user=request.user).count() - 1
         return render(request, "accounts/unlink_confirm.html", {"account": account, "last": remaining == 0})

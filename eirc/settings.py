@@ -466,6 +466,7 @@ ACCOUNTS_THROTTLES = {
 REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)
 EMAIL_CHANGE_LINK_LIFETIME = timedelta(hours=24)
+HOUSEHOLD_INVITATION_LIFETIME = timedelta(hours=72)  # a relative may open it only after a weekend
 # The e-receipt email's unsubscribe link (signed, no login): every monthly
 # receipt brings a fresh one, so 60 days cover a late reader and a missed
 # month; an older link says so and points to the cabinet.
