@@ -53,9 +53,12 @@ def _require_holder(*, user, account: PersonalAccount) -> None:
         raise Http404  # a member or a stranger: the household is not theirs to see
 
 
-def invitation_create(*, holder, account: PersonalAccount, email: str, role: str, ip: str | None) -> Invitation:
+def invitation_create(
+    *, holder, account: PersonalAccount, email: str, role: str, ip: str | None
+) -> tuple[Invitation, str]:
     """Invite ``email`` into the account with ``role``; emails the link after
-    commit. Earlier pending invitations of the same address to the same
+    commit. Returns the invitation and the raw token of its link (the link
+    itself is never stored). Earlier pending invitations of the same address to the same
     account are retired (the newest link is the one that works).
 
     Raises DomainError: ``bad_role``, ``self``, ``already_member``, ``too_many``;
@@ -103,7 +106,7 @@ def invitation_create(*, holder, account: PersonalAccount, email: str, role: str
                 "hours": int(settings.HOUSEHOLD_INVITATION_LIFETIME.total_seconds() // 3600),
             },
         )
-    return invitation
+    return invitation, raw
 
 
 def invitation_check(*, raw: str, lock: bool = False) -> Invitation:

@@ -47,6 +47,9 @@ EXCUSED = {
     "accounts:switch_account": "POST only",
     "meters:confirmation_download": "a text file",
     "meters:token_revoke": "POST only",
+    "accounts:member_role": "POST only",
+    "accounts:member_remove": "POST only",
+    "accounts:invitation_cancel": "POST only",
     "payments:status": "JSON",
     "payments:yookassa_webhook": "POST, JSON",
     "documents:paperless": "POST only",
@@ -177,6 +180,16 @@ def build_site(live_server_url: str) -> dict:
 
     TOTPDevice.objects.create(user=operator, name="Телефон оператора", confirmed=True)
 
+    # A household: a member with «показания» and a pending invitation.
+    from accounts.household import invitation_create
+    from accounts.models import Membership
+
+    relative = User.objects.create_user(username="relative", email="relative@example.ru", last_name="Иванова")
+    Membership.objects.create(account=account, user=relative, role="readings", invited_by=resident)
+    _invitation, invitation = invitation_create(
+        holder=resident, account=account, email="son@example.ru", role="viewer", ip=None
+    )
+
     article = FlatPage.objects.filter(url__startswith="/info/").first()
     from documents.services import unsubscribe_token
 
@@ -197,6 +210,7 @@ def build_site(live_server_url: str) -> dict:
         "accounts:password_reset_sent": reverse("accounts:password_reset_sent"),
         "accounts:password_reset_confirm": reverse("accounts:password_reset_confirm", args=[reset]),
         "accounts:email_confirm": reverse("accounts:email_confirm", args=[email_change]),
+        "accounts:invitation": reverse("accounts:invitation", args=[invitation]),
         "admin:login": reverse("admin:login"),
         "flatpage": article.url,
         "404": "/no-such-page/",
@@ -227,6 +241,7 @@ def build_site(live_server_url: str) -> dict:
         "accounts:profile": reverse("accounts:profile"),
         "accounts:password_change": reverse("accounts:password_change"),
         "accounts:unlink_account": reverse("accounts:unlink_account", args=[account.pk]),
+        "accounts:household": reverse("accounts:household"),
     }
     staff = {
         "documents:paperless_list": reverse("documents:paperless_list"),
@@ -430,12 +445,14 @@ def test_every_url_name_is_visited_or_excused():
         "documents:verify_form", "documents:verify", "documents:unsubscribe", "accounts:login", "accounts:register",
         "accounts:register_sent", "accounts:register_confirm", "accounts:password_reset",
         "accounts:password_reset_sent", "accounts:password_reset_confirm", "accounts:email_confirm",
+        "accounts:invitation",
         # resident
         "billing:dashboard", "billing:charges", "billing:charge_detail", "billing:benefits", "billing:charts",
         "payments:history", "payments:pay", "payments:return", "payments:sandbox", "meters:submit",
         "meters:confirmation", "meters:history", "meters:tokens", "documents:receipts", "documents:receipt_print",
         "documents:certificates", "documents:certificate_order", "accounts:profile", "accounts:password_change",
         "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
+        "accounts:household",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip
