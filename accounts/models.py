@@ -27,6 +27,10 @@ class User(AbstractUser):
     )
     notify_readings = models.BooleanField(_("напоминать о показаниях"), default=False)
     notify_payments = models.BooleanField(_("сообщать об оплатах"), default=True)
+    notify_verification = models.BooleanField(_("напоминать о поверке"), default=False)
+    notify_receipts = models.BooleanField(_("сообщать о новой квитанции"), default=False)
+    notify_notices = models.BooleanField(_("присылать объявления"), default=False)
+    notify_requests = models.BooleanField(_("сообщать о статусе обращений и справок"), default=True)
     paperless_receipts = models.BooleanField(_("квитанция по электронной почте"), default=False)
     password_changed_at = models.DateTimeField(_("пароль изменён"), null=True, blank=True)
 

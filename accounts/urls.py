@@ -18,6 +18,7 @@ urlpatterns = [
     path("profile/email/", views.email_change, name="email_change"),
     path("profile/email/<key:token>/", views.email_confirm, name="email_confirm"),
     path("profile/notifications/", views.notifications, name="notifications"),
+    path("unsubscribe/<key:token>/", views.unsubscribe, name="unsubscribe"),
     path("profile/link/", views.link_account, name="link_account"),
     path("profile/unlink/<int:account_id>/", views.unlink_account, name="unlink_account"),
     path("switch/", views.switch_account, name="switch_account"),

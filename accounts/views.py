@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import forms, selectors, services
 from accounts.middleware import login_transaction_commit
 from accounts.models import AccessToken, SecurityEvent
+from accounts.notifications import FIELDS, Kind, notification_unsubscribe, notifications_set, unsubscribe_check
 from accounts.security import client_ip, record
 from eirc.errors import DomainError
 
@@ -226,13 +228,7 @@ def password_change(request):
 def _profile_context(user, **override) -> dict:
     return {
         "email_form": forms.EmailChangeForm(),
-        "notifications_form": forms.NotificationsForm(
-            initial={
-                "notify_readings": user.notify_readings,
-                "notify_payments": user.notify_payments,
-                "paperless_receipts": user.paperless_receipts,
-            }
-        ),
+        "notifications_on": [label for kind, label in Kind.choices if getattr(user, FIELDS[kind])],
         "link_form": forms.LinkAccountForm(),
         "accounts": selectors.held_accounts_for_user(user=user),
         "memberships": user.memberships.select_related("account").order_by("account__number"),
@@ -288,14 +284,23 @@ def email_confirm(request, token):
     return render(request, "accounts/email_confirm.html")
 
 
-@require_POST
+@never_cache
 @login_required
+@require_http_methods(["GET", "POST"])
 def notifications(request):
-    form = forms.NotificationsForm(request.POST)
-    if form.is_valid():
-        services.notifications_update(user=request.user, ip=client_ip(request), **form.cleaned_data)
+    """Every kind of optional email with its switch, and the e-receipt choice."""
+    user = request.user
+    initial = {field: getattr(user, field) for field in FIELDS.values()}
+    form = forms.NotificationsForm(
+        request.POST or None, initial={**initial, "paperless_receipts": user.paperless_receipts}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        choices = {field: data[field] for field in FIELDS.values()}
+        notifications_set(user=user, choices=choices, paperless=data["paperless_receipts"], ip=client_ip(request))
         messages.success(request, _("Настройки уведомлений сохранены."))
-    return redirect("accounts:profile")
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"form": form})
 
 
 @require_POST
@@ -346,3 +351,19 @@ def switch_account(request):
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         nxt = settings.LOGIN_REDIRECT_URL
     return HttpResponseRedirect(nxt)
+
+
+@csrf_exempt  # the signed token is the credential; mail clients' one-click POST (RFC 8058) has no CSRF token
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """An email's unsubscribe link: GET asks (so that a link scanner turns
+    nothing off), POST turns off that kind of email; no login needed."""
+    try:
+        if request.method == "POST":
+            _user, kind = notification_unsubscribe(token=token, ip=client_ip(request))
+            return render(request, "accounts/unsubscribe.html", {"done": True, "kind": Kind(kind).label})
+        _user, kind = unsubscribe_check(token)
+    except DomainError as exc:
+        return render(request, "accounts/unsubscribe.html", {"error": exc.message}, status=400)
+    return render(request, "accounts/unsubscribe.html", {"kind": Kind(kind).label})
