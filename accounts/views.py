@@ -291,9 +291,8 @@ def notifications(request):
     """Every kind of optional email with its switch, and the e-receipt choice."""
     user = request.user
     initial = {field: getattr(user, field) for field in FIELDS.values()}
-    form = forms.NotificationsForm(
-        request.POST or None, initial={**initial, "paperless_receipts": user.paperless_receipts}
-    )
+    data = request.POST if request.method == "POST" else None  # an empty POST turns everything off
+    form = forms.NotificationsForm(data, initial={**initial, "paperless_receipts": user.paperless_receipts})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         choices = {field: data[field] for field in FIELDS.values()}
