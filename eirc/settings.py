@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "eirc.context_processors.site",
+                "documents.context_processors.notices",
             ],
         },
     },
@@ -466,6 +467,8 @@ ACCOUNTS_THROTTLES = {
 REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)
 EMAIL_CHANGE_LINK_LIFETIME = timedelta(hours=24)
+# Residents per email task of a notice («разослать»): a chunk is one short task.
+NOTICE_EMAIL_CHUNK = env.int("NOTICE_EMAIL_CHUNK", default=200)
 HOUSEHOLD_INVITATION_LIFETIME = timedelta(hours=72)  # a relative may open it only after a weekend
 # The e-receipt email's unsubscribe link (signed, no login): every monthly
 # receipt brings a fresh one, so 60 days cover a late reader and a missed

@@ -42,7 +42,6 @@ SCREENSHOTS = {"billing:dashboard", "billing:charges", "payments:pay", "payments
 EXCUSED = {
     "accounts:logout": "POST only",
     "accounts:email_change": "POST only, answers with the profile page",
-    "accounts:notifications": "POST only",
     "accounts:link_account": "POST only, answers with the profile page",
     "accounts:switch_account": "POST only",
     "meters:confirmation_download": "a text file",
@@ -183,11 +182,30 @@ def build_site(live_server_url: str) -> dict:
     # A household: a member with «показания» and a pending invitation.
     from accounts.household import invitation_create
     from accounts.models import Membership
+    from accounts.notifications import unsubscribe_token as notifications_token
 
     relative = User.objects.create_user(username="relative", email="relative@example.ru", last_name="Иванова")
     Membership.objects.create(account=account, user=relative, role="readings", invited_by=resident)
     _invitation, invitation = invitation_create(
         holder=resident, account=account, email="son@example.ru", role="viewer", ip=None
+    )
+
+    # A city-wide notice (home page, dashboard, the list) and one for the resident's house.
+    from documents.models import Notice
+    from eirc.periods import today as local_today
+
+    day = local_today()
+    Notice.objects.create(
+        kind="tariff", title="Новые тарифы на воду", text="С 1 июля — новые тарифы.", starts_on=day, ends_on=day
+    )
+    Notice.objects.create(
+        kind="outage",
+        title="Отключение горячей воды",
+        text="Плановые работы на теплотрассе: с 9:00 до 18:00 горячей воды не будет.",
+        starts_on=day,
+        ends_on=day + dt.timedelta(days=3),
+        target="houses",
+        houses=f"{account.street}, {account.house}",
     )
 
     article = FlatPage.objects.filter(url__startswith="/info/").first()
@@ -211,6 +229,7 @@ def build_site(live_server_url: str) -> dict:
         "accounts:password_reset_confirm": reverse("accounts:password_reset_confirm", args=[reset]),
         "accounts:email_confirm": reverse("accounts:email_confirm", args=[email_change]),
         "accounts:invitation": reverse("accounts:invitation", args=[invitation]),
+        "accounts:unsubscribe": reverse("accounts:unsubscribe", args=[notifications_token(resident, "notices")]),
         "admin:login": reverse("admin:login"),
         "flatpage": article.url,
         "404": "/no-such-page/",
@@ -242,6 +261,8 @@ def build_site(live_server_url: str) -> dict:
         "accounts:password_change": reverse("accounts:password_change"),
         "accounts:unlink_account": reverse("accounts:unlink_account", args=[account.pk]),
         "accounts:household": reverse("accounts:household"),
+        "accounts:notifications": reverse("accounts:notifications"),
+        "documents:notices": reverse("documents:notices"),
     }
     staff = {
         "documents:paperless_list": reverse("documents:paperless_list"),
@@ -445,14 +466,14 @@ def test_every_url_name_is_visited_or_excused():
         "documents:verify_form", "documents:verify", "documents:unsubscribe", "accounts:login", "accounts:register",
         "accounts:register_sent", "accounts:register_confirm", "accounts:password_reset",
         "accounts:password_reset_sent", "accounts:password_reset_confirm", "accounts:email_confirm",
-        "accounts:invitation",
+        "accounts:invitation", "accounts:unsubscribe",
         # resident
         "billing:dashboard", "billing:charges", "billing:charge_detail", "billing:benefits", "billing:charts",
         "payments:history", "payments:pay", "payments:return", "payments:sandbox", "meters:submit",
         "meters:confirmation", "meters:history", "meters:tokens", "documents:receipts", "documents:receipt_print",
         "documents:certificates", "documents:certificate_order", "accounts:profile", "accounts:password_change",
         "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
-        "accounts:household",
+        "accounts:household", "accounts:notifications", "documents:notices",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip
