@@ -188,6 +188,11 @@ class SecurityEvent(models.Model):
         HOUSEHOLD_ACCEPT = "household_accept", _("принятие приглашения")
         HOUSEHOLD_ROLE = "household_role", _("смена роли члена семьи")
         HOUSEHOLD_REMOVE = "household_remove", _("удаление члена семьи")
+        TWO_FACTOR_ON = "2fa_on", _("двухфакторный вход включён")
+        TWO_FACTOR_OFF = "2fa_off", _("двухфакторный вход выключен")
+        TWO_FACTOR_RESET = "2fa_reset", _("двухфакторный вход сброшен в офисе")
+        TWO_FACTOR_FAILED = "2fa_failed", _("неверный одноразовый код")
+        RECOVERY_CODE_USED = "recovery_used", _("вход по коду восстановления")
 
     kind = models.CharField(_("событие"), max_length=32, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(
@@ -386,3 +391,23 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.account.number} → {self.email} ({self.get_role_display()})"
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code of a resident's two-factor login
+    (accounts/two_factor.py). Only its SHA-256 is stored: the codes are shown
+    once, when issued."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("пользователь")
+    )
+    code_hash = models.CharField(max_length=64, unique=True, verbose_name=_("хеш кода"))
+    created_at = models.DateTimeField(_("выдан"), auto_now_add=True)
+    used_at = models.DateTimeField(_("использован"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("код восстановления")
+        verbose_name_plural = _("коды восстановления")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%d.%m.%Y}"

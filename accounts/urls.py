@@ -1,12 +1,14 @@
 from django.urls import path
 
-from accounts import views, views_household
+from accounts import views, views_household, views_two_factor
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("login/code/", views_two_factor.login_code, name="login_code"),
+    path("profile/two-factor/", views_two_factor.two_factor_page, name="two_factor"),
     path("register/", views.register, name="register"),
     path("register/sent/", views.register_sent, name="register_sent"),
     path("register/confirm/<key:token>/", views.register_confirm, name="register_confirm"),

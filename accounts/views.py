@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import forms, selectors, services
+from accounts import forms, selectors, services, two_factor, views_two_factor
 from accounts.middleware import login_transaction_commit
 from accounts.models import AccessToken, SecurityEvent
 from accounts.notifications import FIELDS, Kind, notification_unsubscribe, notifications_set, unsubscribe_check
@@ -41,8 +41,10 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        response = super().form_valid(form)
         user = form.get_user()
+        if two_factor.is_enabled(user):  # the password was right; the code page logs in
+            return views_two_factor.start_pending(self.request, user, self.get_success_url())
+        response = super().form_valid(form)
         record(SecurityEvent.Kind.LOGIN, user=user, ip=client_ip(self.request))
         if user.must_change_password:
             messages.warning(self.request, _("Пароль выдан оператором: задайте свой пароль."))
@@ -233,6 +235,7 @@ def _profile_context(user, **override) -> dict:
         "accounts": selectors.held_accounts_for_user(user=user),
         "memberships": user.memberships.select_related("account").order_by("account__number"),
         "events": selectors.security_events_for_user(user=user, limit=10),
+        "two_factor_on": two_factor.is_enabled(user),
         **override,
     }
 

@@ -463,6 +463,8 @@ ACCOUNTS_THROTTLES = {
     "link_user": (env.int("THROTTLE_LINK_PER_USER", default=10), 3600),
     # Wrong current passwords on the profile (password or email change).
     "reauth_user": (10, 3600),
+    # Wrong one-time or recovery codes after a right password (two-factor login).
+    "otp_user": (10, 900),
 }
 REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)

@@ -35,8 +35,19 @@ from eirc.tests.browser import BROWSER_MARKS
 pytestmark = BROWSER_MARKS
 
 WIDTHS = ((360, 740), (1280, 800))
+BACKEND = "accounts.backends.AccountNumberBackend"
 TIMINGS: list = []
-SCREENSHOTS = {"billing:dashboard", "billing:charges", "payments:pay", "payments:return", "documents:receipts"}
+SCREENSHOTS = {
+    "billing:dashboard",
+    "billing:charges",
+    "payments:pay",
+    "payments:return",
+    "documents:receipts",
+    "accounts:household",
+    "accounts:notifications",
+    "accounts:two_factor",
+    "documents:notices",
+}
 
 # URL names that are not pages (a redirect after a POST, a file, JSON, an image).
 EXCUSED = {
@@ -262,6 +273,7 @@ def build_site(live_server_url: str) -> dict:
         "accounts:unlink_account": reverse("accounts:unlink_account", args=[account.pk]),
         "accounts:household": reverse("accounts:household"),
         "accounts:notifications": reverse("accounts:notifications"),
+        "accounts:two_factor": reverse("accounts:two_factor"),
         "documents:notices": reverse("documents:notices"),
     }
     staff = {
@@ -411,6 +423,19 @@ def session_cookie(user, base) -> list[dict]:
     ]
 
 
+def pending_code_cookie(user, base) -> list[dict]:
+    """A session whose password step passed and whose code is awaited (the
+    two-factor login's code page); stamped ahead so that it outlives the run."""
+    from importlib import import_module
+
+    from accounts.views_two_factor import PENDING
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[PENDING] = {"user": user.pk, "backend": BACKEND, "at": time.time() + 3600, "next": "/cabinet/"}
+    store.save()
+    return [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": base}]
+
+
 @pytest.fixture
 def eager(settings):
     from eirc.celery import app
@@ -440,6 +465,11 @@ def test_every_page_fits_a_phone_and_has_no_accessibility_violations(
         (site["public"], None, True),
         (site["resident"], session_cookie(site["users"]["resident"], base), True),
         (site["staff"], session_cookie(site["users"]["staff"], base), False),
+        (
+            {"accounts:login_code": reverse("accounts:login_code")},
+            pending_code_cookie(site["users"]["resident"], base),
+            True,
+        ),
     ]
     with ThreadPoolExecutor(max_workers=len(WIDTHS)) as pool:
         runs = [pool.submit(check_width, base, width, height, groups, shots) for width, height in WIDTHS]
@@ -473,7 +503,8 @@ def test_every_url_name_is_visited_or_excused():
         "meters:confirmation", "meters:history", "meters:tokens", "documents:receipts", "documents:receipt_print",
         "documents:certificates", "documents:certificate_order", "accounts:profile", "accounts:password_change",
         "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
-        "accounts:household", "accounts:notifications", "documents:notices",
+        "accounts:household", "accounts:notifications", "documents:notices", "accounts:two_factor",
+        "accounts:login_code",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip
