@@ -65,8 +65,9 @@ def test_login_asks_for_the_code_after_the_password(client, resident, password):
     assert client.get("/cabinet/").status_code == 302  # not logged in yet
     assert client.post(CODE, {"code": "123456"}).status_code == 422
     assert SESSION_KEY not in client.session
-    # django-otp makes a device wait after a failure (1 s, doubling): the resident types the next code later.
-    with time_machine.travel(timezone.now() + dt.timedelta(seconds=20)):
+    # A minute later: django-otp makes a device wait after a failure (1 s,
+    # doubling) and never takes a code of a time step already used (the setup's).
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=60)):
         device = TOTPDevice.objects.get(user=resident, confirmed=True)
         response = client.post(CODE, {"code": _code(device)})
     assert response.status_code == 302
