@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_actions import send_reset_link, set_temporary_password
+from accounts.admin_actions import reset_two_factor, send_reset_link, set_temporary_password
 from accounts.models import (
     AccessToken,
     AccountLink,
@@ -92,7 +92,11 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("username",)
     readonly_fields = ("last_login", "date_joined", "password_changed_at")
     inlines = (AccountLinkForUserInline,)
-    actions = (_residents_only(send_reset_link), _residents_only(set_temporary_password))
+    actions = (
+        _residents_only(send_reset_link),
+        _residents_only(set_temporary_password),
+        _residents_only(reset_two_factor),
+    )
 
     @admin.display(description=_("почта подтверждена"), boolean=True, ordering="email_confirmed_at")
     def email_confirmed(self, obj):

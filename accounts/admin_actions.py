@@ -49,3 +49,14 @@ def set_temporary_password(modeladmin, request, queryset):
         % {"u": user, "p": temporary},
         messages.WARNING,
     )
+
+
+@admin.action(description=gettext_lazy("Сбросить двухфакторный вход (потерян телефон и коды)"), permissions=["change"])
+def reset_two_factor(modeladmin, request, queryset):
+    from accounts import two_factor
+
+    for user in queryset:
+        two_factor.staff_reset(operator=request.user, user=user)
+    modeladmin.message_user(
+        request, _("Двухфакторный вход сброшен: %(n)d.") % {"n": queryset.count()}, messages.SUCCESS
+    )

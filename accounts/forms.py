@@ -140,11 +140,27 @@ class EmailChangeForm(forms.Form):
 
 
 class NotificationsForm(forms.Form):
-    notify_readings = forms.BooleanField(label=_("Напоминать о передаче показаний"), required=False)
-    notify_payments = forms.BooleanField(label=_("Сообщать о поступивших оплатах"), required=False)
+    """A switch for every kind of optional email (accounts/notifications.py),
+    then the e-receipt choice."""
+
     paperless_receipts = forms.BooleanField(
-        label=_("Получать квитанцию по электронной почте вместо бумажной"), required=False
+        label=_("Получать квитанцию по электронной почте вместо бумажной"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"role": "switch", "class": "form-check-input"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        from accounts.notifications import FIELDS, Kind
+
+        super().__init__(*args, **kwargs)
+        paperless = self.fields.pop("paperless_receipts")
+        for kind, field in FIELDS.items():
+            self.fields[field] = forms.BooleanField(
+                label=Kind(kind).label,
+                required=False,
+                widget=forms.CheckboxInput(attrs={"role": "switch", "class": "form-check-input"}),
+            )
+        self.fields["paperless_receipts"] = paperless
 
 
 class LinkAccountForm(forms.Form):
@@ -154,3 +170,31 @@ class LinkAccountForm(forms.Form):
 
 class SwitchAccountForm(forms.Form):
     account = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class InviteForm(forms.Form):
+    email = email_field(_("Электронная почта приглашённого"))
+    role = forms.ChoiceField(
+        label=_("Роль"),
+        choices=[],
+        help_text=_(
+            "Просмотр — начисления, квитанции, оплаты; показания — ещё и передача показаний; "
+            "оплата — ещё и оплата; представитель — всё, кроме приглашений."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import MemberRole
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = MemberRole.choices
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Роль"), choices=[], widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import MemberRole
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = MemberRole.choices

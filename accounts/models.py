@@ -27,6 +27,10 @@ class User(AbstractUser):
     )
     notify_readings = models.BooleanField(_("напоминать о показаниях"), default=False)
     notify_payments = models.BooleanField(_("сообщать об оплатах"), default=True)
+    notify_verification = models.BooleanField(_("напоминать о поверке"), default=False)
+    notify_receipts = models.BooleanField(_("сообщать о новой квитанции"), default=False)
+    notify_notices = models.BooleanField(_("присылать объявления"), default=False)
+    notify_requests = models.BooleanField(_("сообщать о статусе обращений и справок"), default=True)
     paperless_receipts = models.BooleanField(_("квитанция по электронной почте"), default=False)
     password_changed_at = models.DateTimeField(_("пароль изменён"), null=True, blank=True)
 
@@ -182,6 +186,15 @@ class SecurityEvent(models.Model):
         STAFF_RESET = "staff_reset", _("сброс пароля оператором")
         WEBHOOK_REJECTED = "webhook_rejected", _("отклонённое уведомление")
         CREDIT_REFUSED = "credit_refused", _("отказ в зачислении")
+        HOUSEHOLD_INVITE = "household_invite", _("приглашение в семью")
+        HOUSEHOLD_ACCEPT = "household_accept", _("принятие приглашения")
+        HOUSEHOLD_ROLE = "household_role", _("смена роли члена семьи")
+        HOUSEHOLD_REMOVE = "household_remove", _("удаление члена семьи")
+        TWO_FACTOR_ON = "2fa_on", _("двухфакторный вход включён")
+        TWO_FACTOR_OFF = "2fa_off", _("двухфакторный вход выключен")
+        TWO_FACTOR_RESET = "2fa_reset", _("двухфакторный вход сброшен в офисе")
+        TWO_FACTOR_FAILED = "2fa_failed", _("неверный одноразовый код")
+        RECOVERY_CODE_USED = "recovery_used", _("вход по коду восстановления")
 
     kind = models.CharField(_("событие"), max_length=32, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(
@@ -314,3 +327,89 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"{self.account_id}: {self.value}"
+
+
+class MemberRole(models.TextChoices):
+    """What a household member may do on the holder's account
+    (accounts/access.py maps each role to its capabilities)."""
+
+    VIEWER = "viewer", _("просмотр")
+    READINGS = "readings", _("показания")
+    PAYER = "payer", _("оплата")
+    REPRESENTATIVE = "representative", _("представитель")
+
+
+class Membership(models.Model):
+    """A household member: a login that the account's holder (the login of
+    its ``AccountLink``) let into the account with a role. Deleting the row
+    takes the account away at once: every request resolves the accounts anew."""
+
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.CASCADE, related_name="members", verbose_name=_("лицевой счёт")
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("участник"))
+    role = models.CharField(_("роль"), max_length=20, choices=MemberRole.choices)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("пригласил")
+    )
+    created_at = models.DateTimeField(_("с"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("член семьи")
+        verbose_name_plural = _("члены семьи")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="accounts_membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.account.number} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An invitation to a household: a single-use emailed link (only its
+    SHA-256 is stored) valid for ``HOUSEHOLD_INVITATION_LIFETIME``."""
+
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("лицевой счёт")
+    )
+    email = models.EmailField(_("адрес"))
+    role = models.CharField(_("роль"), max_length=20, choices=MemberRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("хеш токена"))
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("пригласил")
+    )
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("действует до"))
+    used_at = models.DateTimeField(_("использовано"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("принял")
+    )
+
+    class Meta:
+        verbose_name = _("приглашение")
+        verbose_name_plural = _("приглашения")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.account.number} → {self.email} ({self.get_role_display()})"
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code of a resident's two-factor login
+    (accounts/two_factor.py). Only its SHA-256 is stored: the codes are shown
+    once, when issued."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("пользователь")
+    )
+    code_hash = models.CharField(max_length=64, unique=True, verbose_name=_("хеш кода"))
+    created_at = models.DateTimeField(_("выдан"), auto_now_add=True)
+    used_at = models.DateTimeField(_("использован"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("код восстановления")
+        verbose_name_plural = _("коды восстановления")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%d.%m.%Y}"

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 from django.utils.module_loading import import_string
 
-from accounts.models import DataVersion, PersonalAccount
+from accounts.access import HOLDER
+from accounts.models import DataVersion, Membership, PersonalAccount
 from eirc.prepared import PreparedQuery
 
 ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
 
 
 def accounts_for_user(*, user):
-    """The personal accounts the login holds, by number."""
+    """The personal accounts the login may open, by number: those it holds
+    and those it is a household member of (what it may do there is its role:
+    accounts/access.py)."""
+    if not user.is_authenticated:
+        return PersonalAccount.objects.none()
+    return _accounts_of_login(user.pk)
+
+
+def _accounts_of_login(user_id: int):
+    # A subquery, not a join on members: a join would repeat a held account once per member.
+    member_of = Membership.objects.filter(user_id=user_id).values("account_id")
+    return PersonalAccount.objects.filter(Q(link__user_id=user_id) | Q(pk__in=member_of)).order_by("number")
+
+
+def held_accounts_for_user(*, user):
+    """The personal accounts the login holds itself (not as a member)."""
     if not user.is_authenticated:
         return PersonalAccount.objects.none()
     return PersonalAccount.objects.filter(link__user=user).order_by("number")
+
+
+def held_account_for_user(*, user, account_id) -> PersonalAccount:
+    """One account the user holds, or Http404 (a member's account too)."""
+    try:
+        return held_accounts_for_user(user=user).get(pk=account_id)
+    except (PersonalAccount.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def account_for_user(*, user, account_id) -> PersonalAccount:
@@ -29,13 +53,15 @@ def account_for_user(*, user, account_id) -> PersonalAccount:
 
 
 def _accounts_with_versions(user_id: int):
-    return (
-        PersonalAccount.objects.filter(link__user_id=user_id)
-        .order_by("number")
-        .annotate(
-            data_version=Subquery(DataVersion.objects.filter(account_id=OuterRef("pk")).values("value")[:1]),
-            site_version=Subquery(DataVersion.objects.filter(account_id=DataVersion.SITE).values("value")[:1]),
-        )
+    """The accounts login ``user_id`` may open, with its role on each and
+    the data versions."""
+    member_role = Membership.objects.filter(user_id=user_id, account_id=OuterRef("pk")).values("role")[:1]
+    return _accounts_of_login(user_id).annotate(
+        role=Case(
+            When(link__user_id=user_id, then=Value(HOLDER)), default=Subquery(member_role), output_field=CharField()
+        ),
+        data_version=Subquery(DataVersion.objects.filter(account_id=OuterRef("pk")).values("value")[:1]),
+        site_version=Subquery(DataVersion.objects.filter(account_id=DataVersion.SITE).values("value")[:1]),
     )
 
 
@@ -44,10 +70,11 @@ _ACCOUNTS_WITH_VERSIONS = PreparedQuery(_accounts_with_versions)
 
 
 def accounts_of_request(request) -> list[PersonalAccount]:
-    """The accounts the request's login holds, by number, each with its data
-    versions (``data_version``, ``site_version``: see accounts/versioning.py).
-    One query per request: the page, the account switcher and the cache key
-    share it."""
+    """The accounts the request's login may open, by number, each with its
+    data versions (``data_version``, ``site_version``: see
+    accounts/versioning.py) and the login's ``role`` on it (accounts/access.py),
+    read anew on every request. One query per request: the page, the account
+    switcher, the role check and the cache key share it."""
     cached = getattr(request, "_eirc_accounts", None)
     if cached is None:
         user = request.user

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import security, throttle
-from accounts.models import AccessToken, AccountLink, Consent, LoginSession, PersonalAccount, SecurityEvent
+from accounts.models import AccessToken, AccountLink, LoginSession, PersonalAccount, SecurityEvent
 from accounts.selectors import recent_bill_amounts
 from eirc import jobs, mail
 from eirc.errors import DomainError
@@ -393,31 +393,14 @@ def email_change_confirm(*, raw: str, ip: str | None):
 def notifications_update(
     *, user, notify_readings: bool, notify_payments: bool, paperless_receipts: bool, ip: str | None
 ) -> None:
-    """Save the preferences; a Consent row (when, address, text version)
-    records every change of the notification or paperless consent."""
-    with transaction.atomic():
-        version = settings.CONSENT_TEXT_VERSION
-        wants_notifications = notify_readings or notify_payments
-        had_notifications = user.notify_readings or user.notify_payments
-        if (
-            wants_notifications != had_notifications
-            or not Consent.objects.filter(user=user, kind=Consent.Kind.NOTIFICATIONS).exists()
-        ):
-            Consent.objects.create(
-                user=user,
-                kind=Consent.Kind.NOTIFICATIONS,
-                text_version=version,
-                given=wants_notifications,
-                ip_address=ip,
-            )
-        if paperless_receipts != user.paperless_receipts:
-            Consent.objects.create(
-                user=user, kind=Consent.Kind.PAPERLESS, text_version=version, given=paperless_receipts, ip_address=ip
-            )
-        user.notify_readings = notify_readings
-        user.notify_payments = notify_payments
-        user.paperless_receipts = paperless_receipts
-        user.save(update_fields=["notify_readings", "notify_payments", "paperless_receipts"])
+    """Save the reading and payment emails and the e-receipt choice, keeping
+    the other kinds as they are (accounts.notifications.notifications_set
+    records the consents)."""
+    from accounts.notifications import FIELDS, notifications_set
+
+    choices = {field: getattr(user, field) for field in FIELDS.values()}
+    choices.update(notify_readings=notify_readings, notify_payments=notify_payments)
+    notifications_set(user=user, choices=choices, paperless=paperless_receipts, ip=ip)
 
 
 def account_link(*, user, account_number: str, amount: Decimal, ip: str | None) -> PersonalAccount:

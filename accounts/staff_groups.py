@@ -44,7 +44,7 @@ GROUPS: dict[str, dict] = {
             ],
             "meters": _codes("add change", "meter", "reading"),
             "documents": [
-                *_codes("add change", "certificaterequest", "office", "appeal"),
+                *_codes("add change", "certificaterequest", "office", "appeal", "notice"),
                 *_codes("add", "appealmessage", "appealattachment"),
             ],
             "flatpages": _codes("add change delete", "flatpage"),

@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import forms, selectors, services
+from accounts import forms, selectors, services, two_factor, views_two_factor
 from accounts.middleware import login_transaction_commit
 from accounts.models import AccessToken, SecurityEvent
+from accounts.notifications import FIELDS, Kind, notification_unsubscribe, notifications_set, unsubscribe_check
 from accounts.security import client_ip, record
 from eirc.errors import DomainError
 
@@ -39,8 +41,10 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        response = super().form_valid(form)
         user = form.get_user()
+        if two_factor.is_enabled(user):  # the password was right; the code page logs in
+            return views_two_factor.start_pending(self.request, user, self.get_success_url())
+        response = super().form_valid(form)
         record(SecurityEvent.Kind.LOGIN, user=user, ip=client_ip(self.request))
         if user.must_change_password:
             messages.warning(self.request, _("Пароль выдан оператором: задайте свой пароль."))
@@ -226,16 +230,12 @@ def password_change(request):
 def _profile_context(user, **override) -> dict:
     return {
         "email_form": forms.EmailChangeForm(),
-        "notifications_form": forms.NotificationsForm(
-            initial={
-                "notify_readings": user.notify_readings,
-                "notify_payments": user.notify_payments,
-                "paperless_receipts": user.paperless_receipts,
-            }
-        ),
+        "notifications_on": [label for kind, label in Kind.choices if getattr(user, FIELDS[kind])],
         "link_form": forms.LinkAccountForm(),
-        "accounts": selectors.accounts_for_user(user=user),
+        "accounts": selectors.held_accounts_for_user(user=user),
+        "memberships": user.memberships.select_related("account").order_by("account__number"),
         "events": selectors.security_events_for_user(user=user, limit=10),
+        "two_factor_on": two_factor.is_enabled(user),
         **override,
     }
 
@@ -287,14 +287,22 @@ def email_confirm(request, token):
     return render(request, "accounts/email_confirm.html")
 
 
-@require_POST
+@never_cache
 @login_required
+@require_http_methods(["GET", "POST"])
 def notifications(request):
-    form = forms.NotificationsForm(request.POST)
-    if form.is_valid():
-        services.notifications_update(user=request.user, ip=client_ip(request), **form.cleaned_data)
+    """Every kind of optional email with its switch, and the e-receipt choice."""
+    user = request.user
+    initial = {field: getattr(user, field) for field in FIELDS.values()}
+    data = request.POST if request.method == "POST" else None  # an empty POST turns everything off
+    form = forms.NotificationsForm(data, initial={**initial, "paperless_receipts": user.paperless_receipts})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        choices = {field: data[field] for field in FIELDS.values()}
+        notifications_set(user=user, choices=choices, paperless=data["paperless_receipts"], ip=client_ip(request))
         messages.success(request, _("Настройки уведомлений сохранены."))
-    return redirect("accounts:profile")
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"form": form})
 
 
 @require_POST
@@ -323,7 +331,7 @@ def unlink_account(request, account_id):
     """Unlink one of the user's accounts, only after a confirmation: the GET
     (or a POST without ``confirm``) shows what unlinking means — for the last
     account, that the cabinet's pages close until an account is linked again."""
-    account = selectors.account_for_user(user=request.user, account_id=account_id)
+    account = selectors.held_account_for_user(user=request.user, account_id=account_id)
     if request.method == "GET" or request.POST.get("confirm") != "yes":
         remaining = selectors.accounts_for_user(user=request.user).count() - 1
         return render(request, "accounts/unlink_confirm.html", {"account": account, "last": remaining == 0})
@@ -345,3 +353,19 @@ def switch_account(request):
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         nxt = settings.LOGIN_REDIRECT_URL
     return HttpResponseRedirect(nxt)
+
+
+@csrf_exempt  # the signed token is the credential; mail clients' one-click POST (RFC 8058) has no CSRF token
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """An email's unsubscribe link: GET asks (so that a link scanner turns
+    nothing off), POST turns off that kind of email; no login needed."""
+    try:
+        if request.method == "POST":
+            _user, kind = notification_unsubscribe(token=token, ip=client_ip(request))
+            return render(request, "accounts/unsubscribe.html", {"done": True, "kind": Kind(kind).label})
+        _user, kind = unsubscribe_check(token)
+    except DomainError as exc:
+        return render(request, "accounts/unsubscribe.html", {"error": exc.message}, status=400)
+    return render(request, "accounts/unsubscribe.html", {"kind": Kind(kind).label})

@@ -211,4 +211,5 @@ if admin.site.is_registered(FlatPage):
     admin.site.unregister(FlatPage)
 admin.site.register(FlatPage, FlatPageAdmin)
 
-from documents import admin_appeals  # noqa: E402,F401 - registers the requests' admin
+# Register the requests' and the notices' admin.
+from documents import admin_appeals, admin_notices  # noqa: E402,F401

@@ -69,3 +69,15 @@ def appeals_morning() -> str:
 def appeal_acknowledge_task(*, appeal_id: int) -> int:
     """Render a request's acknowledgement PDF. Idempotent."""
     return services.appeal_acknowledge(appeal_id=appeal_id).pk
+
+
+@shared_task(acks_late=True)
+def notice_send_task(*, notice_id: int) -> int:
+    """Split a notice's recipients into chunk tasks. Idempotent (deliveries dedupe)."""
+    return services.notice_send_plan(notice_id=notice_id)
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=60)
+def notice_send_chunk_task(*, notice_id: int, user_ids: list[int]) -> int:
+    """Email one chunk of a notice's residents. Safe to redeliver."""
+    return services.notice_send_chunk(notice_id=notice_id, user_ids=user_ids)

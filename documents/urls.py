@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.urls import path
 
-from documents import admin_queues, views, views_appeals, views_certificates, views_receipts, views_verify
+from documents import (
+    admin_queues,
+    views,
+    views_appeals,
+    views_certificates,
+    views_notices,
+    views_receipts,
+    views_verify,
+)
 
 app_name = "documents"
 
@@ -12,6 +20,8 @@ urlpatterns = [
     path("info/offices/", views.offices, name="offices"),
     path("info/contacts/", views.contacts, name="contacts"),
     path("info/tariffs/", views.tariffs, name="tariffs"),
+    # Notices for the resident's address.
+    path("cabinet/notices/", views_notices.notices, name="notices"),
     # Receipts (ЕПД) of the resident.
     path("cabinet/receipts/", views_receipts.receipts, name="receipts"),
     path("cabinet/receipts/paperless/", views_receipts.paperless, name="paperless"),

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from documents import selectors
+from documents.selectors_notices import notices_city
 from eirc import periods
 
 HOME_ARTICLES = 5
@@ -20,7 +21,14 @@ HOME_ARTICLES = 5
 def home(request):
     """The public home page: what the portal does, the way in, the hotline,
     the latest reference articles."""
-    return render(request, "home.html", {"articles": selectors.reference_articles()[:HOME_ARTICLES]})
+    return render(
+        request,
+        "home.html",
+        {
+            "articles": selectors.reference_articles()[:HOME_ARTICLES],
+            "notices": notices_city(today=periods.today()),
+        },
+    )
 
 
 @require_GET

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import Capability
 from accounts.decorators import account_required
 from documents import selectors_appeals as sel
 from documents import services
@@ -53,7 +54,7 @@ def _charge_initial(request) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@account_required
+@account_required(needs=Capability.REQUESTS)
 def appeal_new(request, kind: str):
     kind_obj = sel.appeal_kind(kind)
     if request.method == "POST":
@@ -108,7 +109,7 @@ def _detail(request, appeal, form, status=200):
 
 
 @require_POST
-@account_required
+@account_required(needs=Capability.REQUESTS)
 def appeal_reply(request, appeal_id: int):
     appeal = sel.appeal_for(user=request.user, account=request.account, appeal_id=appeal_id)
     form = AppealMessageForm(request.POST, request.FILES)
@@ -126,7 +127,7 @@ def appeal_reply(request, appeal_id: int):
 
 
 @require_POST
-@account_required
+@account_required(needs=Capability.REQUESTS)
 def appeal_withdraw(request, appeal_id: int):
     appeal = sel.appeal_for(user=request.user, account=request.account, appeal_id=appeal_id)
     try:

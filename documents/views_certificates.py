@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import Capability
 from accounts.decorators import account_required
 from documents import selectors, services
 from documents.forms import CertificateOrderForm
@@ -15,7 +16,7 @@ from eirc.errors import DomainError
 
 
 @require_http_methods(["GET", "POST"])
-@account_required
+@account_required(write=Capability.REQUESTS)
 def certificates(request):
     form = CertificateOrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -28,7 +28,16 @@ def render(name: str, context: dict) -> tuple[str, str, str]:
 
 def build(name: str, to: list[str], context: dict, attachments=()) -> EmailMultiAlternatives:
     subject, text, html = render(name, context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to, from_email=settings.DEFAULT_FROM_EMAIL)
+    headers = {}
+    if context.get("unsubscribe_kind_url"):
+        # An optional email (accounts.notifications): mail clients offer one-click unsubscribe (RFC 8058).
+        headers = {
+            "List-Unsubscribe": f"<{context['unsubscribe_kind_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=to, from_email=settings.DEFAULT_FROM_EMAIL, headers=headers
+    )
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)

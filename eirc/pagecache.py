@@ -12,6 +12,10 @@ the cache under a key made of:
   the key in the very transaction that changes the money;
 - **today's date** in Europe/Simferopol — what is overdue, the days left and
   the benefits in force depend on the day, so no body outlives its day;
+- the login's **role** on the account (holder or a household member's role,
+  accounts/access.py), so what one role may see or do is never served to
+  another from the cache; a member removed from the account does not reach
+  the page at all (the account is resolved anew on every request);
 - the language, the page's own parameters (page numbers) and a stamp of the
   code (the templates and this module as deployed), so a new release never
   serves the old release's HTML.
@@ -68,7 +72,17 @@ def page_key(*, name: str, account, today, params: tuple = ()) -> str | None:
     if any(len(p) > 6 or not p.isdigit() for p in parts):  # ?page=abc, ?page=99999999: computed, not cached
         return None
     versions = [str(account.pk), str(account.data_version or 0), str(account.site_version or 0)]
-    return ":".join([PREFIX, _stamp(), name, *versions, today.isoformat(), get_language() or "", *parts])
+    role = str(getattr(account, "role", None) or "-")
+    return ":".join([PREFIX, _stamp(), name, *versions, role, today.isoformat(), get_language() or "", *parts])
+
+
+def site_key(*, name: str, account, today) -> str | None:
+    """The cache key of shared data ``name`` (the same for every account) at
+    the site's data version that ``account`` was loaded with, on ``today``;
+    None when the account carries no versions."""
+    if getattr(account, "site_version", None) is None:
+        return None
+    return ":".join([PREFIX, _stamp(), name, "site", str(account.site_version), today.isoformat()])
 
 
 def cached_body(*, name: str, account, render: Callable[[], str], params: tuple = (), today=None) -> SafeString:

@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "eirc.context_processors.site",
+                "documents.context_processors.notices",
             ],
         },
     },
@@ -465,10 +466,15 @@ ACCOUNTS_THROTTLES = {
     "link_user": (env.int("THROTTLE_LINK_PER_USER", default=10), 3600),
     # Wrong current passwords on the profile (password or email change).
     "reauth_user": (10, 3600),
+    # Wrong one-time or recovery codes after a right password (two-factor login).
+    "otp_user": (10, 900),
 }
 REGISTRATION_LINK_LIFETIME = timedelta(hours=24)
 PASSWORD_RESET_LINK_LIFETIME = timedelta(hours=1)
 EMAIL_CHANGE_LINK_LIFETIME = timedelta(hours=24)
+# Residents per email task of a notice («разослать»): a chunk is one short task.
+NOTICE_EMAIL_CHUNK = env.int("NOTICE_EMAIL_CHUNK", default=200)
+HOUSEHOLD_INVITATION_LIFETIME = timedelta(hours=72)  # a relative may open it only after a weekend
 # The e-receipt email's unsubscribe link (signed, no login): every monthly
 # receipt brings a fresh one, so 60 days cover a late reader and a missed
 # month; an older link says so and points to the cabinet.

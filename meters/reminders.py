@@ -27,6 +27,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from accounts.notifications import Kind, email_context
 from eirc import mail
 from eirc.periods import period_title
 from meters.models import Meter, Reading, ReminderSent
@@ -96,6 +97,7 @@ def reminders_send_window(*, today: dt.date) -> int:
                         "period_title": period_title(period),
                         "window": windows[(kind, period)].describe(),
                         "meters": names,
+                        **email_context(user, Kind.READINGS),
                     },
                 )
                 sent += 1
@@ -111,7 +113,7 @@ def reminders_send_verification(*, today: dt.date) -> int:
             status=Meter.Status.ACTIVE,
             verification_due__gte=today,
             verification_due__lte=horizon,
-            account__link__user__notify_readings=True,
+            account__link__user__notify_verification=True,
             account__link__user__is_active=True,
         )
         .exclude(account__link__user__email="")
@@ -130,6 +132,7 @@ def reminders_send_verification(*, today: dt.date) -> int:
                     "serial": meter.serial,
                     "account": meter.account.number,
                     "due": f"{meter.verification_due:%d.%m.%Y}",
+                    **email_context(user, Kind.VERIFICATION),
                 },
             )
             sent += 1

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.notifications import Kind, email_context
 from eirc import mail
 from eirc.errors import DomainError
 from eirc.models import Period
@@ -154,6 +155,7 @@ def _notify(submission: Submission, user) -> None:
             "account": submission.account.number,
             "period_title": submission.result.get("period_title", ""),
             "items": submission.result.get("items", []),
+            **email_context(user, Kind.READINGS),
         },
     )
 

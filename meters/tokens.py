@@ -9,8 +9,8 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import Capability, user_can
 from accounts.models import ApiToken
-from accounts.selectors import accounts_for_user
 from eirc.errors import DomainError
 
 PREFIX = "eirc_"
@@ -57,6 +57,6 @@ def api_token_authenticate(token: str) -> ApiToken | None:
     )
     if row is None or not row.user.is_active:
         return None
-    if not accounts_for_user(user=row.user).filter(pk=row.account_id).exists():
-        return None  # the account was unlinked from the login since
+    if not user_can(user=row.user, account_id=row.account_id, capability=Capability.READINGS):
+        return None  # unlinked since, or a household member removed or no longer allowed readings
     return row

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import Capability
 from accounts.decorators import account_required
 from accounts.models import ApiToken
 from eirc.errors import DomainError
@@ -23,7 +24,7 @@ from meters.tokens import api_token_create, api_token_revoke
 from meters.window import window_for
 
 
-@account_required
+@account_required(write=Capability.READINGS)
 @require_http_methods(["GET", "POST"])
 def submit(request):
     """The readings form of the active account."""
@@ -105,7 +106,7 @@ def history(request, meter_id):
     )
 
 
-@account_required
+@account_required(needs=Capability.READINGS)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def tokens(request):

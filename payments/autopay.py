@@ -41,7 +41,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AccountLink, Consent
+from accounts.access import Capability, user_can
+from accounts.models import Consent
 from billing.models import Statement
 from eirc import mail
 from eirc import periods as P
@@ -268,8 +269,9 @@ def _charge(pk: int, today: dt.date) -> int:
         if charge is None:
             return 0
         autopay = charge.autopay
-        if not AccountLink.objects.filter(user_id=autopay.user_id, account_id=charge.account_id).exists():
-            # Whoever turned autopay on no longer holds the account: never charge their card for it.
+        if not user_can(user=autopay.user, account_id=charge.account_id, capability=Capability.PAY):
+            # Whoever turned autopay on may no longer pay for the account (unlinked, removed from
+            # the household, a role without «оплата»): never charge their card for it.
             _stop(
                 autopay,
                 status=Autopay.Status.OFF,

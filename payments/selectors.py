@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from accounts.selectors import accounts_for_user
 from billing.models import Charge, LedgerEntry
 from eirc.money import split_proportionally
 from payments.models import Payment
@@ -65,7 +66,7 @@ def payment_for_account(*, account, payment_id) -> Payment:
 def payment_for_user(*, user, payment_id) -> Payment:
     """A payment of any account the user holds; another resident's is a 404."""
     try:
-        return Payment.objects.select_related("account").get(pk=payment_id, account__link__user=user)
+        return Payment.objects.select_related("account").get(pk=payment_id, account__in=accounts_for_user(user=user))
     except (Payment.DoesNotExist, ValueError):
         raise Http404 from None
 

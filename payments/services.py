@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Consent, SecurityEvent
+from accounts.notifications import Kind, email_context
 from eirc import jobs, mail
 from eirc.errors import DomainError
 from eirc.money import format_rub, round_money
@@ -305,6 +306,8 @@ def _schedule_receipt_email(payment: Payment) -> None:
             "amount": format_rub(payment.amount),
             "paid_at": timezone.localtime(payment.paid_at).strftime("%d.%m.%Y %H:%M"),
             "payment_id": str(payment.id),
+            # The link turns off the login's own emails, so only in one sent to its address.
+            **(email_context(payment.user, Kind.PAYMENT) if payment.user_id and to == payment.user.email else {}),
         },
     )
 

@@ -13,8 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import Capability
 from accounts.decorators import account_required
 from accounts.security import client_ip
+from accounts.selectors import accounts_for_user
 from billing.selectors import dashboard_for
 from eirc import jsonbody, pagecache, periods
 from eirc.errors import DomainError
@@ -43,7 +45,7 @@ def history(request):
     return render(request, "payments/history.html", {"body": body})
 
 
-@account_required
+@account_required(needs=Capability.PAY)
 @require_http_methods(["GET", "POST"])
 def pay(request):
     """The pay form, prefilled with everything due (``?sum=overdue``: only
@@ -133,7 +135,9 @@ def sandbox(request, provider_payment_id):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         payment = Payment.objects.filter(
-            provider="sandbox", provider_payment_id=provider_payment_id, account__link__user=request.user
+            provider="sandbox",
+            provider_payment_id=provider_payment_id,
+            account__in=accounts_for_user(user=request.user),
         ).first()
     if payment is None:
         raise Http404

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import Capability
 from accounts.decorators import account_required
 from accounts.security import client_ip
 from eirc import periods
@@ -40,7 +41,7 @@ def card_delete(request, card_id):
     return redirect("payments:cards")
 
 
-@account_required
+@account_required(write=Capability.PAY)
 @require_http_methods(["GET", "POST"])
 def autopay(request):
     """Autopay of the active account: the settings, the next charge, the history."""

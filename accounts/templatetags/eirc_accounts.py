@@ -1,5 +1,6 @@
 from django import template
 
+from accounts.access import role_label as _role_label
 from accounts.selectors import accounts_of_request, active_account
 
 register = template.Library()
@@ -16,3 +17,9 @@ def user_accounts(context):
         active = active_account(request)
         context["active_account_id"] = active.pk if active else None
     return accounts
+
+
+@register.filter
+def role_label(role):
+    """The Russian name of a role on an account (accounts/access.py)."""
+    return _role_label(role)

@@ -2,7 +2,8 @@
 :mod:`.registry` (issued documents and their verify codes),
 :mod:`.receipts` (ЕПД: render, batches, closing a period and issuing its
 receipts), :mod:`.paperless` (e-receipts), :mod:`.certificates`, :mod:`.appeals`
-(residents' requests with statutory deadlines).
+(residents' requests with statutory deadlines), :mod:`.notices` (emailing
+the staff's notices).
 
 Every generated document gets an :class:`IssuedDocument` first (its short
 code is printed on it with a QR to the public verify page), then the PDF is
@@ -30,6 +31,7 @@ from documents.services.certificates import (
     certificate_reject,
     certificate_take,
 )
+from documents.services.notices import notice_send_chunk, notice_send_plan, notice_send_request
 from documents.services.paperless import (
     UNSUBSCRIBE_SALT,
     paperless_set,
@@ -74,6 +76,9 @@ __all__ = [
     "certificate_take",
     "new_code",
     "normalize_code",
+    "notice_send_chunk",
+    "notice_send_plan",
+    "notice_send_request",
     "paperless_set",
     "paperless_unsubscribe",
     "period_close_and_issue",

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.notifications import Kind, email_context, wants
 from billing.services import recalculation_post
 from documents import renderers
 from documents.appeal_files import CleanFile, clean_uploads
@@ -369,7 +370,7 @@ def _url(appeal: Appeal) -> str:
 
 
 def _email(appeal: Appeal, name: str) -> None:
-    if not appeal.user.email:
+    if not wants(appeal.user, Kind.REQUESTS):
         return
     mail.send(
         name=name,
@@ -382,6 +383,7 @@ def _email(appeal: Appeal, name: str) -> None:
             "deadline": f"{appeal.deadline:%d.%m.%Y}",
             "is_open": appeal.is_open,
             "url": _url(appeal),
+            **email_context(appeal.user, Kind.REQUESTS),
         },
     )
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import PersonalAccount
+from accounts.notifications import Kind, email_context, wants
 from billing.models import Statement
 from documents import renderers
 from documents.models import CertificateRequest, IssuedDocument
@@ -236,7 +237,7 @@ def certificate_reject(*, request: CertificateRequest, user, reason: str) -> Cer
 
 def _email_certificate(req: CertificateRequest) -> None:
     user = req.user
-    if user is None or not user.email:
+    if not wants(user, Kind.REQUESTS):
         return
     from django.urls import reverse
 
@@ -248,5 +249,6 @@ def _email_certificate(req: CertificateRequest) -> None:
             "account_number": req.account.number,
             "reason": req.reject_reason,
             "url": settings.SITE_URL + reverse("documents:certificates"),
+            **email_context(user, Kind.REQUESTS),
         },
     )

@@ -14,9 +14,11 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import PersonalAccount
+from accounts.notifications import Kind, email_context, wants
 from billing.models import Statement
 from documents import renderers
 from documents.models import IssuedDocument, Receipt, ReceiptBatch
@@ -145,9 +147,28 @@ def _email_receipt_if_paperless(receipt: Receipt) -> bool:
         user = receipt.account.link.user
     except ObjectDoesNotExist:
         user = None
-    if user is None or not user.paperless_receipts or not user.email or not user.email_confirmed_at:
+    if user is None or not user.email or not user.email_confirmed_at:
         return False
     month = receipt.period.month
+    if not user.paperless_receipts:
+        if not wants(user, Kind.RECEIPT):
+            return False
+        # Paper stays the receipt; the email only says it is out and how much is due.
+        mail.send(
+            name="receipt_ready",
+            to=user.email,
+            context={
+                "account_number": receipt.account.number,
+                "period": P.period_title(month),
+                "total_due": format_rub(receipt.total_due),
+                "due_date": f"{P.due_date(month):%d.%m.%Y}",
+                "url": settings.SITE_URL + reverse("documents:receipts"),
+                **email_context(user, Kind.RECEIPT),
+            },
+        )
+        receipt.emailed_at = timezone.now()
+        receipt.save(update_fields=["emailed_at"])
+        return True
     mail.send(
         name="receipt_issued",
         to=user.email,

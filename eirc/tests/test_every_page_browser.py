@@ -35,6 +35,7 @@ from eirc.tests.browser import BROWSER_MARKS
 pytestmark = BROWSER_MARKS
 
 WIDTHS = ((360, 740), (1280, 800))
+BACKEND = "accounts.backends.AccountNumberBackend"
 TIMINGS: list = []
 SCREENSHOTS = {
     "billing:dashboard",
@@ -45,6 +46,10 @@ SCREENSHOTS = {
     "payments:quick_receipt",
     "payments:autopay",
     "payments:cards",
+    "accounts:household",
+    "accounts:notifications",
+    "accounts:two_factor",
+    "documents:notices",
 }
 SCREENSHOTS |= {"billing:readings_preview", "billing:penalty_calc", "billing:why_changed"}
 
@@ -52,11 +57,13 @@ SCREENSHOTS |= {"billing:readings_preview", "billing:penalty_calc", "billing:why
 EXCUSED = {
     "accounts:logout": "POST only",
     "accounts:email_change": "POST only, answers with the profile page",
-    "accounts:notifications": "POST only",
     "accounts:link_account": "POST only, answers with the profile page",
     "accounts:switch_account": "POST only",
     "meters:confirmation_download": "a text file",
     "meters:token_revoke": "POST only",
+    "accounts:member_role": "POST only",
+    "accounts:member_remove": "POST only",
+    "accounts:invitation_cancel": "POST only",
     "payments:status": "JSON",
     "billing:readings_preview_json": "POST, JSON (the readings form's preview script)",
     "payments:yookassa_webhook": "POST, JSON",
@@ -190,6 +197,35 @@ def build_site(live_server_url: str) -> dict:
 
     TOTPDevice.objects.create(user=operator, name="Телефон оператора", confirmed=True)
 
+    # A household: a member with «показания» and a pending invitation.
+    from accounts.household import invitation_create
+    from accounts.models import Membership
+    from accounts.notifications import unsubscribe_token as notifications_token
+
+    relative = User.objects.create_user(username="relative", email="relative@example.ru", last_name="Иванова")
+    Membership.objects.create(account=account, user=relative, role="readings", invited_by=resident)
+    _invitation, invitation = invitation_create(
+        holder=resident, account=account, email="son@example.ru", role="viewer", ip=None
+    )
+
+    # A city-wide notice (home page, dashboard, the list) and one for the resident's house.
+    from documents.models import Notice
+    from eirc.periods import today as local_today
+
+    day = local_today()
+    Notice.objects.create(
+        kind="tariff", title="Новые тарифы на воду", text="С 1 июля — новые тарифы.", starts_on=day, ends_on=day
+    )
+    Notice.objects.create(
+        kind="outage",
+        title="Отключение горячей воды",
+        text="Плановые работы на теплотрассе: с 9:00 до 18:00 горячей воды не будет.",
+        starts_on=day,
+        ends_on=day + dt.timedelta(days=3),
+        target="houses",
+        houses=f"{account.street}, {account.house}",
+    )
+
     article = FlatPage.objects.filter(url__startswith="/info/").first()
     from documents.services import unsubscribe_token
 
@@ -214,6 +250,8 @@ def build_site(live_server_url: str) -> dict:
         "accounts:password_reset_sent": reverse("accounts:password_reset_sent"),
         "accounts:password_reset_confirm": reverse("accounts:password_reset_confirm", args=[reset]),
         "accounts:email_confirm": reverse("accounts:email_confirm", args=[email_change]),
+        "accounts:invitation": reverse("accounts:invitation", args=[invitation]),
+        "accounts:unsubscribe": reverse("accounts:unsubscribe", args=[notifications_token(resident, "notices")]),
         "admin:login": reverse("admin:login"),
         "flatpage": article.url,
         "404": "/no-such-page/",
@@ -250,6 +288,10 @@ def build_site(live_server_url: str) -> dict:
         "accounts:profile": reverse("accounts:profile"),
         "accounts:password_change": reverse("accounts:password_change"),
         "accounts:unlink_account": reverse("accounts:unlink_account", args=[account.pk]),
+        "accounts:household": reverse("accounts:household"),
+        "accounts:notifications": reverse("accounts:notifications"),
+        "accounts:two_factor": reverse("accounts:two_factor"),
+        "documents:notices": reverse("documents:notices"),
     }
     staff = {
         "documents:paperless_list": reverse("documents:paperless_list"),
@@ -430,6 +472,19 @@ def session_cookie(user, base) -> list[dict]:
     ]
 
 
+def pending_code_cookie(user, base) -> list[dict]:
+    """A session whose password step passed and whose code is awaited (the
+    two-factor login's code page); stamped ahead so that it outlives the run."""
+    from importlib import import_module
+
+    from accounts.views_two_factor import PENDING
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[PENDING] = {"user": user.pk, "backend": BACKEND, "at": time.time() + 3600, "next": "/cabinet/"}
+    store.save()
+    return [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": base}]
+
+
 @pytest.fixture
 def eager(settings):
     from eirc.celery import app
@@ -459,6 +514,11 @@ def test_every_page_fits_a_phone_and_has_no_accessibility_violations(
         (site["public"], None, True),
         (site["resident"], session_cookie(site["users"]["resident"], base), True),
         (site["staff"], session_cookie(site["users"]["staff"], base), False),
+        (
+            {"accounts:login_code": reverse("accounts:login_code")},
+            pending_code_cookie(site["users"]["resident"], base),
+            True,
+        ),
     ]
     with ThreadPoolExecutor(max_workers=len(WIDTHS)) as pool:
         runs = [pool.submit(check_width, base, width, height, groups, shots) for width, height in WIDTHS]
@@ -486,6 +546,7 @@ def test_every_url_name_is_visited_or_excused():
         "accounts:register_sent", "accounts:register_confirm", "accounts:password_reset",
         "accounts:password_reset_sent", "accounts:password_reset_confirm", "accounts:email_confirm",
         "payments:quick_find", "payments:quick_receipt", "payments:quick_return", "payments:autopay_skip",
+        "accounts:invitation", "accounts:unsubscribe",
         # resident
         "billing:dashboard", "billing:charges", "billing:charge_detail", "billing:benefits", "billing:charts",
         "payments:history", "payments:pay", "payments:return", "payments:sandbox", "meters:submit",
@@ -494,6 +555,8 @@ def test_every_url_name_is_visited_or_excused():
         "accounts:unlink_account", "documents:appeals", "documents:appeal_new", "documents:appeal_detail",
         "payments:cards", "payments:autopay",
         "billing:readings_preview", "billing:penalty_calc", "billing:why_changed",
+        "accounts:household", "accounts:notifications", "documents:notices", "accounts:two_factor",
+        "accounts:login_code",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
     }  # fmt: skip

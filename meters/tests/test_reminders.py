@@ -74,7 +74,7 @@ def test_no_window_reminder_outside_the_window(smtp, residents, django_capture_o
 
 
 def test_verification_reminder_goes_once_30_days_before(smtp, resident, account, django_capture_on_commit_callbacks):
-    resident.notify_readings = True
+    resident.notify_verification = True
     resident.save()
     MeterFactory(account=account, serial="HW-77", verification_due=dt.date(2026, 5, 15))
     MeterFactory(account=account, serial="HW-78", verification_due=dt.date(2026, 7, 15))

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_paying_without_friction'),
+        ('accounts', '0011_paying_without_friction'),
         ('eirc', '0004_production_calendar'),
         ('payments', '0006_data_version_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -92,7 +92,9 @@ class Resident:
 
     def choose_email_notifications(self) -> None:
         """Payment emails and the receipt by email instead of paper (profile)."""
-        form = Forms(self.browser.get("/accounts/profile/").text).by_action("/accounts/profile/notifications/")
+        form = Forms(self.browser.get("/accounts/profile/notifications/").text).by_action(
+            "/accounts/profile/notifications/"
+        )
         fields = {**form["fields"], "notify_payments": "on", "paperless_receipts": "on"}
         self.browser.post("/accounts/profile/notifications/", fields, expect=(302,))
 

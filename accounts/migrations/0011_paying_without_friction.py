@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_trigram_search'),
+        ('accounts', '0010_two_factor_recovery_codes'),
     ]
 
     operations = [
