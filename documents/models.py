@@ -489,7 +489,12 @@ class Notice(models.Model):
         verbose_name=_("поставщик"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("автор"),
     )
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
     send_requested_at = models.DateTimeField(_("рассылка запрошена"), null=True, blank=True)
@@ -546,9 +551,13 @@ class NoticeDelivery(models.Model):
     """One notice emailed to one login: the unique row is what makes a
     repeated or redelivered send task email nobody twice."""
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("объявление")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("пользователь")
+    )
+    created_at = models.DateTimeField(_("отправлено"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("отправка объявления")
