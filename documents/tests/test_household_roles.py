@@ -167,3 +167,16 @@ def test_the_switcher_lists_the_member_account_with_its_role(client, household):
     page = client.get(reverse("billing:dashboard")).content.decode()
     assert "1000001801 (показания)" in page
     assert "1000001803" in page
+
+
+def test_the_menu_offers_paying_only_to_roles_that_may_pay(client, household):
+    """The menu is memoised per view and per whether the role may pay: a
+    viewer and a readings member are not offered «Оплатить» (the page would
+    answer 403), the others are, on the same page, one after another."""
+    import re
+
+    pay = re.compile(r'class="nav-link[^"]*"[^>]*href="' + re.escape(reverse("payments:pay")) + '"')
+    for role in "VDHPRVD":
+        client.force_login(household["users"][role])
+        page = client.get(reverse("billing:dashboard")).content.decode()
+        assert bool(pay.search(page)) == (role in "HRP"), role
