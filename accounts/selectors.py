@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, OuterRef, Subquery, Value, When
 from django.http import Http404
 from django.utils.module_loading import import_string
 
 from accounts.access import HOLDER
-from accounts.models import DataVersion, Membership, PersonalAccount
+from accounts.models import AccountLink, DataVersion, Membership, PersonalAccount
 from eirc.prepared import PreparedQuery
 
 ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
@@ -24,9 +24,14 @@ def accounts_for_user(*, user):
 
 
 def _accounts_of_login(user_id: int):
-    # A subquery, not a join on members: a join would repeat a held account once per member.
-    member_of = Membership.objects.filter(user_id=user_id).values("account_id")
-    return PersonalAccount.objects.filter(Q(link__user_id=user_id) | Q(pk__in=member_of)).order_by("number")
+    # One subquery of ids (held UNION ALL member of), not "held OR member of":
+    # an OR across the link join and a subquery makes PostgreSQL scan every
+    # account of the city on every request (845 ms at 100 000 accounts), while
+    # ``pk IN (…)`` is a primary-key lookup per id. Not a join on members
+    # either: a join would repeat a held account once per member.
+    held = AccountLink.objects.filter(user_id=user_id).values("account_id").order_by()
+    member_of = Membership.objects.filter(user_id=user_id).values("account_id").order_by()
+    return PersonalAccount.objects.filter(pk__in=held.union(member_of, all=True)).order_by("number")
 
 
 def held_accounts_for_user(*, user):
