@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from accounts.access import Capability, role_allows
 from accounts.decorators import account_required
 from billing import charts, selectors
 from billing.selectors.estimate import next_month_estimate
@@ -42,8 +43,15 @@ def _dashboard_body(account, today) -> str:
         table = selectors.ChartData(months=[], series=[], balance_months=months, balances=values).balance_table()
         chart = _chart(svg, table, charts.balance_legend_html())
     return render_to_string(
-        "billing/_dashboard_body.html", {"d": data, "chart": chart, "charge_url": _charge_url_prefix()}
+        "billing/_dashboard_body.html",
+        {"d": data, "chart": chart, "charge_url": _charge_url_prefix(), "pay_url": _pay_url_for(account)},
     )
+
+
+def _pay_url_for(account) -> str | None:
+    """The pay page, for a role that may pay; None hides the pay buttons
+    (the body is cached per role: eirc/pagecache.page_key)."""
+    return reverse("payments:pay") if role_allows(getattr(account, "role", None), Capability.PAY) else None
 
 
 def _charge_url_prefix() -> str:

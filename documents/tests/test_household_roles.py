@@ -180,3 +180,18 @@ def test_the_menu_offers_paying_only_to_roles_that_may_pay(client, household):
         client.force_login(household["users"][role])
         page = client.get(reverse("billing:dashboard")).content.decode()
         assert bool(pay.search(page)) == (role in "HRP"), role
+
+
+@pytest.mark.parametrize("name", ["billing:dashboard", "payments:history", "payments:cards"])
+def test_the_pages_offer_pay_buttons_only_to_roles_that_may_pay(client, household, name):
+    """The dashboard's «Оплатить всё» / «Оплатить» (in its body, cached per
+    account and role), and the buttons of the payments and cards pages: none
+    for a viewer or a readings member, whose pay page answers 403. Roles
+    alternate so a body cached for one role is never shown to another."""
+    import re
+
+    button = re.compile(r'class="btn[^"]*" href="' + re.escape(reverse("payments:pay")) + r'(\?[^"]*)?"')
+    for role in "VDHPRVDH":
+        client.force_login(household["users"][role])
+        page = client.get(reverse(name)).content.decode()
+        assert bool(button.search(page)) == (role in "HRP"), role
