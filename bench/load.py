@@ -167,9 +167,10 @@ class Site:
         self.proc.wait(timeout=30)
 
     def login(self) -> str:
-        """Log in over HTTP as the demo resident; the session cookie's value.
-        (The cookies are Secure, so they are carried by hand: wrk plays the
-        proxy that ends TLS.)"""
+        """Log in over HTTP as the demo resident; the Cookie header a browser
+        then sends (the session and the CSRF cookie: without the latter every
+        page would mint a new CSRF secret and set it). The cookies are Secure,
+        so they are carried by hand: wrk plays the proxy that ends TLS."""
         opener = urllib.request.build_opener(NoRedirect)
         with opener.open(self._request("/accounts/login/")) as response:
             cookies = _cookies(response)
@@ -192,7 +193,7 @@ class Site:
             cookies.update(_cookies(exc))
         if "sessionid" not in cookies:
             raise SystemExit("the demo resident's login failed")
-        return cookies["sessionid"]
+        return "; ".join(f"{k}={v}" for k, v in cookies.items() if k in ("sessionid", "csrftoken"))
 
     def _request(self, path: str, data: bytes | None = None, extra: dict | None = None):
         headers = {**self.headers, **(extra or {})}
@@ -309,7 +310,7 @@ def main():
     print(f"demo city seeded in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     site = Site(tree, env, args.db)
     try:
-        cookie = f"sessionid={site.login()}"
+        cookie = site.login()
         for _name, path in PAGES:
             status, _ = site.get(path, cookie)
             if status != 200:

@@ -11,7 +11,10 @@ class DocumentsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from documents.appeal_kinds import ensure_after_migrate
+        from eirc import pagecache
 
         # The shipped request kinds exist after every migrate, and after a
         # test database's flush (idempotent; never changes staff edits).
         post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="documents.ensure_appeal_kinds")
+        # The dashboard shows the notices in force: read them with its body.
+        pagecache.share_with_pages("notices", pages=("dashboard",))

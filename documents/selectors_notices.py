@@ -57,9 +57,10 @@ def notices_for_account(*, account: PersonalAccount, today: dt.date) -> list[Not
     """The notices in force today for the account's address and providers;
     one query, two when a provider's notice is in force. The notices in
     force are read from the cache under the site's data version the account
-    was loaded with (any write to notices moves it: migration documents 0008)."""
+    was loaded with (any write to notices moves it: migration documents 0008),
+    in the page body's round trip to the cache (``pagecache.share_with_pages``)."""
     key = pagecache.site_key(name="notices", account=account, today=today)
-    current = cache.get(key) if key is not None else None
+    current = pagecache.shared_get(key, account=account) if key is not None else None
     if current is None:
         current = list(notices_current(today=today))
         if key is not None:

@@ -85,15 +85,48 @@ def site_key(*, name: str, account, today) -> str | None:
     return ":".join([PREFIX, _stamp(), name, "site", str(account.site_version), today.isoformat()])
 
 
+# Shared parts (site-keyed, the same for every account) that pages show
+# beside their body, by page name: read in the body's round trip to the cache.
+_SHARED: dict[str, set[str]] = {}
+
+
+def share_with_pages(name: str, *, pages: tuple[str, ...]) -> None:
+    """Read shared part ``name`` (see :func:`site_key`) together with the
+    bodies of ``pages``; :func:`shared_get` then finds it without a round
+    trip of its own. Called by an app's ``ready()`` (documents: the notices
+    in force, which the dashboard shows)."""
+    for page in pages:
+        _SHARED.setdefault(page, set()).add(name)
+
+
+def _read(keys: list[str], *, pages, account, today) -> dict:
+    """``cache.get_many(keys)`` plus the shared parts ``pages`` show, which
+    are kept on ``account`` (one object per request) for :func:`shared_get`."""
+    names = sorted(set().union(*(_SHARED.get(p, ()) for p in pages)))
+    shared = [k for k in (site_key(name=n, account=account, today=today) for n in names) if k]
+    found = cache.get_many(keys + shared)
+    if shared:
+        account._pagecache_shared = {k: found.get(k) for k in shared}
+    return found
+
+
+def shared_get(key: str, *, account):
+    """The cached value of a shared part's ``key``: what the page body's
+    read brought along (None: missing), or read now."""
+    prefetched = getattr(account, "_pagecache_shared", None) or {}
+    return prefetched[key] if key in prefetched else cache.get(key)
+
+
 def cached_body(*, name: str, account, render: Callable[[], str], params: tuple = (), today=None) -> SafeString:
     """The body of page ``name`` of ``account``: from the cache, or
     ``render()`` (which returns the rendered HTML and runs the page's
     queries), stored for ``CABINET_CACHE_SECONDS``. ``today`` (default: the
     local date now) is the date the body is computed for: pass the one
     ``render`` uses."""
-    key = page_key(name=name, account=account, today=today or periods.today(), params=params)
+    today = today or periods.today()
+    key = page_key(name=name, account=account, today=today, params=params)
     if key is not None:
-        body = cache.get(key)
+        body = _read([key], pages=(name,), account=account, today=today).get(key)
         if body is not None:
             return mark_safe(body)  # noqa: S308 - HTML this module stored, rendered by our templates
     body = render()
@@ -108,7 +141,7 @@ def cached_bodies(*, account, renders: dict[str, Callable[[], str]], today=None)
     together."""
     today = today or periods.today()
     keys = {name: page_key(name=name, account=account, today=today) for name in renders}
-    found = cache.get_many([k for k in keys.values() if k is not None])
+    found = _read([k for k in keys.values() if k is not None], pages=renders, account=account, today=today)
     bodies, missing = {}, {}
     for name, render in renders.items():
         key = keys[name]

@@ -137,6 +137,30 @@ def test_a_notice_written_or_ended_shows_at_once_on_the_cached_dashboard(client,
     cache.clear()
 
 
+def test_the_warm_dashboard_reads_its_body_and_the_notices_in_one_round_trip(client, street):
+    """The notices in force come in the dashboard body's ``get_many``
+    (``pagecache.share_with_pages``), not in a cache read of their own."""
+    from unittest import mock
+
+    from django.core.cache import cache, caches
+
+    cache.clear()
+    _notice(target="houses", houses="ул. Ленина, 12", title="Плановое отключение")
+    client.force_login(street["a"])
+    dashboard = reverse("billing:dashboard")
+    client.get(dashboard)  # stores the body, the estimate and the notices
+    backend = caches["default"]
+    with (
+        mock.patch.object(backend, "get", wraps=backend.get) as get,
+        mock.patch.object(backend, "get_many", wraps=backend.get_many) as get_many,
+    ):
+        page = client.get(dashboard).content.decode()
+    assert "Плановое отключение" in page
+    assert (get.call_count, get_many.call_count) == (0, 1)
+    assert len(get_many.call_args.args[0]) == 3  # dashboard, estimate, notices
+    cache.clear()
+
+
 def test_home_page_shows_city_wide_notices_only(client, street):
     _notice(title="Новый тариф на воду с 1 июля", kind="tariff")
     _notice(target="street", street="ул. Ленина", title="Только Ленина")
