@@ -36,5 +36,7 @@ history; 5 five months without readings (average ×3, then norm); 9/33
 «Многодетная семья», 14 «Ветеран труда», 21/40 «Инвалид»; debtors (4–8
 months without paying): 5, 17, 31, 44 still owe, 11 and 23 paid it back
 (a small run makes its last account a debtor); 12/26 (cold) and 15 (hot)
-expired verification, 0/7 (hot) and 19 (cold) due within 60 days.
+expired verification, 0/7 (hot) and 19 (cold) due within 60 days. The demo
+resident also has a saved sandbox card and an active autopay with one past
+charge (``demo.cards``).
 """

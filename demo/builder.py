@@ -28,6 +28,7 @@ from billing.models import (
     Service,
     Tariff,
 )
+from demo.cards import cards_and_autopay
 from demo.data import (
     BENEFIT_CATEGORIES,
     DEMO_ACCOUNT,
@@ -108,6 +109,7 @@ class DemoBuilder:
         for index, month in enumerate(self.history):
             self.month(engine, index, month)
         self.current_month_payments(engine)
+        cards_and_autopay(user=self.users["resident"], account=self.accounts[0])
 
     # -- reference data ----------------------------------------------------
     def site_and_pages(self):

@@ -109,9 +109,16 @@ def payment_return(request, payment_id):
 @login_required
 @never_cache
 def payment_status(request, payment_id):
+    """The payment's state for the return page's script: ``html`` is the same
+    message the page renders (templates/payments/_return_status.html)."""
     payment = selectors.payment_for_user(user=request.user, payment_id=payment_id)
     return JsonResponse(
-        {"status": payment.status, "label": payment.get_status_display(), "final": payment.status in services.FINAL}
+        {
+            "status": payment.status,
+            "label": payment.get_status_display(),
+            "final": payment.status in services.FINAL,
+            "html": render_to_string("payments/_return_status.html", {"payment": payment}, request=request),
+        }
     )
 
 

@@ -270,6 +270,7 @@ def build_site(live_server_url: str) -> dict:
         "payments:history": reverse("payments:history"),
         "payments:pay": reverse("payments:pay"),
         "payments:return": reverse("payments:return", args=[paid.pk]),
+        "payments:return pending": reverse("payments:return", args=[pending.pk]),
         "payments:sandbox": reverse("payments:sandbox", args=[pending.provider_payment_id]),
         "payments:cards": reverse("payments:cards"),
         "payments:autopay": reverse("payments:autopay"),

@@ -80,6 +80,32 @@ def test_return_page_shows_processing_and_never_marks_paid(client, resident, deb
     assert client.get(f"/payments/{payment.pk}/status/").json()["final"] is False
 
 
+def test_pending_return_page_does_not_reload_itself(client, resident, debt, sandbox):
+    """WCAG 2.2.1: no meta refresh; a polite status region that the script
+    (js/payment-status.js, polling payments:status) rewrites, and a link that
+    reloads by hand without JavaScript."""
+    from payments.providers.sandbox import SandboxProvider
+    from payments.services import payment_confirm
+
+    client.force_login(resident)
+    client.post("/payments/pay/", pay_form())
+    payment = Payment.objects.get()
+    url = f"/payments/{payment.pk}/"
+    page = client.get(url).content.decode()
+    assert 'http-equiv="refresh"' not in page.lower()
+    assert 'id="payment-status" role="status" aria-live="polite"' in page
+    assert f'data-status-url="{url}status/"' in page
+    assert f'<a class="btn btn-primary btn-tap" href="{url}">Проверить статус</a>' in page
+    assert "js/payment-status.js" in page
+
+    SandboxProvider.decide(payment.provider_payment_id, pay=True)
+    payment_confirm(payment_id=payment.pk)
+    status = client.get(f"{url}status/").json()
+    assert status["final"] is True and "Сумма зачислена" in status["html"]
+    page = client.get(url).content.decode()
+    assert "Проверить статус" not in page and "payment-status.js" not in page and "data-status-url" not in page
+
+
 def test_another_residents_payment_is_a_404(client, resident, other_resident, debt, sandbox):
     client.force_login(resident)
     client.post("/payments/pay/", pay_form())
