@@ -50,7 +50,8 @@ def test_download_renders_on_demand_then_serves_an_attachment_nobody_caches(
         pending = client.get(url)
     assert pending.status_code == 200
     body = pending.content.decode()
-    assert "готовится" in body and '<meta http-equiv="refresh"' in body
+    assert "готовится" in body and 'http-equiv="refresh"' not in body  # no timed reload (WCAG 2.2.1)
+    assert 'role="status"' in body and f'data-watch-url="{url}"' in body and "js/pending-watch.js" in body
     assert len(callbacks) == 1
     callbacks[0]()
     response = client.get(url)
