@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Service
 from documents import services
+from documents.admin_appeals_register import register_view
 from documents.models import Appeal, AppealAttachment, AppealKind, AppealMessage, AppealStatusChange
 from documents.views_appeals import attachment_response
 from eirc import periods as P
@@ -106,9 +107,26 @@ class HistoryInline(ReadOnlyInlineMixin, TabularInline):
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
-    list_display = ("number", "filed_at", account_number, "kind", "status", "deadline_cell", "assigned_to", "outcome")
-    list_filter = (DeadlineFilter, "status", "kind", ("assigned_to", admin.RelatedOnlyFieldListFilter), "outcome")
-    search_fields = ("number", "account__number", "text")
+    list_display = (
+        "number",
+        "filed_at",
+        account_number,
+        "kind",
+        "channel",
+        "status",
+        "deadline_cell",
+        "assigned_to",
+        "outcome",
+    )
+    list_filter = (
+        DeadlineFilter,
+        "status",
+        "kind",
+        "channel",
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+        "outcome",
+    )
+    search_fields = ("number", "account__number", "text", "applicant_name", "applicant_contact")
     list_select_related = ("account", "kind", "assigned_to")
     date_hierarchy = "filed_at"
     ordering = ("deadline", "pk")
@@ -117,7 +135,11 @@ class AppealAdmin(admin.ModelAdmin):
         "work_link",
         "number",
         "account",
+        "channel",
         "user",
+        "applicant_name",
+        "applicant_contact",
+        "registered_by",
         "kind",
         "fields",
         "text",
@@ -135,7 +157,7 @@ class AppealAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
-        return False  # residents file requests; staff work them
+        return False  # residents file requests; operators register one at «Зарегистрировать обращение»
 
     def has_delete_permission(self, request, obj=None):
         return False  # never deleted (152-ФЗ records, the deadline trail)
@@ -161,6 +183,11 @@ class AppealAdmin(admin.ModelAdmin):
                 "<int:object_id>/work/",
                 site.admin_view(lambda request, object_id: work_view(request, object_id, site)),
                 name="documents_appeal_work",
+            ),
+            path(
+                "register/",
+                site.admin_view(lambda request: register_view(request, site)),
+                name="documents_appeal_register",
             ),
             path(
                 "<int:object_id>/files/<int:attachment_id>/",
@@ -268,7 +295,9 @@ def _apply(appeal: Appeal, data: dict, user) -> list[str]:
 def work_view(request, object_id: int, admin_site):
     if not request.user.has_perm("documents.change_appeal"):
         raise PermissionDenied
-    appeal = get_object_or_404(Appeal.objects.select_related("account", "kind", "user", "assigned_to"), pk=object_id)
+    appeal = get_object_or_404(
+        Appeal.objects.select_related("account", "kind", "user", "registered_by", "assigned_to"), pk=object_id
+    )
     form = WorkForm(request.POST or None, request.FILES or None, appeal=appeal)
     if request.method == "POST" and form.is_valid():
         try:

@@ -266,7 +266,20 @@ class AppealKind(models.Model):
 class Appeal(models.Model):
     """A resident's request. Never deleted (PROTECT everywhere, no delete
     permission): a withdrawn one stays, marked. ``token`` is the form's
-    one-time key: a double submit finds the request already filed."""
+    one-time key: a double submit finds the request already filed.
+
+    Filed in the cabinet (``channel`` «личный кабинет», ``user`` the login
+    that filed it) or registered by an operator from a call, a visit or a
+    letter (``registered_by`` the operator; ``user`` the login of the
+    account's holder if there is one, so it shows in the holder's cabinet;
+    ``applicant_name``/``applicant_contact`` as told, required without a
+    login). ``filed_at`` is the time of the contact: the deadline runs from it."""
+
+    class Channel(models.TextChoices):
+        CABINET = "cabinet", _("личный кабинет")
+        PHONE = "phone", _("телефон")
+        OFFICE = "office", _("лично в офисе")
+        LETTER = "letter", _("письмо")
 
     class Status(models.TextChoices):
         NEW = "new", _("принято")
@@ -286,8 +299,24 @@ class Appeal(models.Model):
         PersonalAccount, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("лицевой счёт")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("заявитель")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("заявитель (вход в кабинет)"),
     )
+    channel = models.CharField(_("способ подачи"), max_length=10, choices=Channel.choices, default=Channel.CABINET)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("зарегистрировал оператор"),
+    )
+    applicant_name = models.CharField(_("заявитель (Ф. И. О.)"), max_length=200, blank=True)
+    applicant_contact = models.CharField(_("контакт заявителя (телефон или эл. почта)"), max_length=120, blank=True)
     kind = models.ForeignKey(AppealKind, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("вид"))
     fields = models.JSONField(_("сведения"), default=dict, blank=True)
     text = models.TextField(_("текст"), blank=True)
@@ -336,6 +365,17 @@ class Appeal(models.Model):
                 condition=~Q(outcome="recalculated") | Q(recalculation__isnull=False),
                 name="documents_appeal_recalc_has_line",
             ),
+            # The cabinet: a login filed it; any other channel: an operator registered it.
+            models.CheckConstraint(
+                condition=(Q(channel="cabinet") & Q(user__isnull=False) & Q(registered_by__isnull=True))
+                | (~Q(channel="cabinet") & Q(registered_by__isnull=False)),
+                name="documents_appeal_channel_who",
+            ),
+            # Without a login, the applicant's name and contact are the only way to answer.
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | (~Q(applicant_name="") & ~Q(applicant_contact="")),
+                name="documents_appeal_applicant_known",
+            ),
         ]
         indexes = [models.Index(fields=["status", "deadline"], name="documents_appeal_queue")]
 
@@ -345,6 +385,10 @@ class Appeal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.CLOSED
+
+    @property
+    def by_operator(self) -> bool:
+        return self.channel != self.Channel.CABINET
 
 
 class AppealMessage(models.Model):
