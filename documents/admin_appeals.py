@@ -23,6 +23,7 @@ from documents import services
 from documents.admin_appeals_register import register_view
 from documents.models import Appeal, AppealAttachment, AppealKind, AppealMessage, AppealStatusChange
 from documents.views_appeals import attachment_response
+from documents.views_receipts import private_file_response
 from eirc import periods as P
 from eirc.admin import ReadOnlyInlineMixin, TabularInline, account_number
 from eirc.errors import DomainError
@@ -189,6 +190,7 @@ class AppealAdmin(admin.ModelAdmin):
                 site.admin_view(lambda request: register_view(request, site)),
                 name="documents_appeal_register",
             ),
+            path("<int:object_id>/ack/", site.admin_view(ack_view), name="documents_appeal_ack"),
             path(
                 "<int:object_id>/files/<int:attachment_id>/",
                 site.admin_view(file_view),
@@ -202,6 +204,17 @@ def file_view(request, object_id: int, attachment_id: int):
     if not request.user.has_perm("documents.view_appeal"):
         raise PermissionDenied
     return attachment_response(get_object_or_404(AppealAttachment, pk=attachment_id, appeal_id=object_id))
+
+
+def ack_view(request, object_id: int):
+    """The acknowledgement PDF for staff (to print for a resident at the
+    office); rendered here if the task has not yet."""
+    if not request.user.has_perm("documents.view_appeal"):
+        raise PermissionDenied
+    appeal = get_object_or_404(Appeal, pk=object_id)
+    if not appeal.ack_file:
+        appeal = services.appeal_acknowledge(appeal_id=appeal.pk)
+    return private_file_response(appeal.ack_file, f"appeal-{appeal.number}.pdf")
 
 
 def _operators():
