@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Service
 from documents import services
+from documents.admin_appeals_register import register_view
 from documents.models import Appeal, AppealAttachment, AppealKind, AppealMessage, AppealStatusChange
 from documents.views_appeals import attachment_response
+from documents.views_receipts import private_file_response
 from eirc import periods as P
 from eirc.admin import ReadOnlyInlineMixin, TabularInline, account_number
 from eirc.errors import DomainError
@@ -106,9 +108,26 @@ class HistoryInline(ReadOnlyInlineMixin, TabularInline):
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
-    list_display = ("number", "filed_at", account_number, "kind", "status", "deadline_cell", "assigned_to", "outcome")
-    list_filter = (DeadlineFilter, "status", "kind", ("assigned_to", admin.RelatedOnlyFieldListFilter), "outcome")
-    search_fields = ("number", "account__number", "text")
+    list_display = (
+        "number",
+        "filed_at",
+        account_number,
+        "kind",
+        "channel",
+        "status",
+        "deadline_cell",
+        "assigned_to",
+        "outcome",
+    )
+    list_filter = (
+        DeadlineFilter,
+        "status",
+        "kind",
+        "channel",
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+        "outcome",
+    )
+    search_fields = ("number", "account__number", "text", "applicant_name", "applicant_contact")
     list_select_related = ("account", "kind", "assigned_to")
     date_hierarchy = "filed_at"
     ordering = ("deadline", "pk")
@@ -117,7 +136,11 @@ class AppealAdmin(admin.ModelAdmin):
         "work_link",
         "number",
         "account",
+        "channel",
         "user",
+        "applicant_name",
+        "applicant_contact",
+        "registered_by",
         "kind",
         "fields",
         "text",
@@ -135,7 +158,7 @@ class AppealAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
-        return False  # residents file requests; staff work them
+        return False  # residents file requests; operators register one at «Зарегистрировать обращение»
 
     def has_delete_permission(self, request, obj=None):
         return False  # never deleted (152-ФЗ records, the deadline trail)
@@ -163,6 +186,12 @@ class AppealAdmin(admin.ModelAdmin):
                 name="documents_appeal_work",
             ),
             path(
+                "register/",
+                site.admin_view(lambda request: register_view(request, site)),
+                name="documents_appeal_register",
+            ),
+            path("<int:object_id>/ack/", site.admin_view(ack_view), name="documents_appeal_ack"),
+            path(
                 "<int:object_id>/files/<int:attachment_id>/",
                 site.admin_view(file_view),
                 name="documents_appeal_file",
@@ -175,6 +204,17 @@ def file_view(request, object_id: int, attachment_id: int):
     if not request.user.has_perm("documents.view_appeal"):
         raise PermissionDenied
     return attachment_response(get_object_or_404(AppealAttachment, pk=attachment_id, appeal_id=object_id))
+
+
+def ack_view(request, object_id: int):
+    """The acknowledgement PDF for staff (to print for a resident at the
+    office); rendered here if the task has not yet."""
+    if not request.user.has_perm("documents.view_appeal"):
+        raise PermissionDenied
+    appeal = get_object_or_404(Appeal, pk=object_id)
+    if not appeal.ack_file:
+        appeal = services.appeal_acknowledge(appeal_id=appeal.pk)
+    return private_file_response(appeal.ack_file, f"appeal-{appeal.number}.pdf")
 
 
 def _operators():
@@ -268,7 +308,9 @@ def _apply(appeal: Appeal, data: dict, user) -> list[str]:
 def work_view(request, object_id: int, admin_site):
     if not request.user.has_perm("documents.change_appeal"):
         raise PermissionDenied
-    appeal = get_object_or_404(Appeal.objects.select_related("account", "kind", "user", "assigned_to"), pk=object_id)
+    appeal = get_object_or_404(
+        Appeal.objects.select_related("account", "kind", "user", "registered_by", "assigned_to"), pk=object_id
+    )
     form = WorkForm(request.POST or None, request.FILES or None, appeal=appeal)
     if request.method == "POST" and form.is_valid():
         try:

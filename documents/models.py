@@ -266,7 +266,15 @@ class AppealKind(models.Model):
 class Appeal(models.Model):
     """A resident's request. Never deleted (PROTECT everywhere, no delete
     permission): a withdrawn one stays, marked. ``token`` is the form's
-    one-time key: a double submit finds the request already filed."""
+    one-time key: a double submit finds the request already filed. Filed in
+    the cabinet by ``user``, or registered by an operator (``registered_by``;
+    ``user`` the holder's login if any) from a contact at ``filed_at``."""
+
+    class Channel(models.TextChoices):
+        CABINET = "cabinet", _("личный кабинет")
+        PHONE = "phone", _("телефон")
+        OFFICE = "office", _("лично в офисе")
+        LETTER = "letter", _("письмо")
 
     class Status(models.TextChoices):
         NEW = "new", _("принято")
@@ -286,8 +294,24 @@ class Appeal(models.Model):
         PersonalAccount, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("лицевой счёт")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("заявитель")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        verbose_name=_("заявитель (вход в кабинет)"),
     )
+    channel = models.CharField(_("способ подачи"), max_length=10, choices=Channel.choices, default=Channel.CABINET)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("зарегистрировал оператор"),
+    )
+    applicant_name = models.CharField(_("заявитель (Ф. И. О.)"), max_length=200, blank=True)
+    applicant_contact = models.CharField(_("контакт заявителя (телефон или эл. почта)"), max_length=120, blank=True)
     kind = models.ForeignKey(AppealKind, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("вид"))
     fields = models.JSONField(_("сведения"), default=dict, blank=True)
     text = models.TextField(_("текст"), blank=True)
@@ -336,6 +360,15 @@ class Appeal(models.Model):
                 condition=~Q(outcome="recalculated") | Q(recalculation__isnull=False),
                 name="documents_appeal_recalc_has_line",
             ),
+            models.CheckConstraint(
+                condition=(Q(channel="cabinet") & Q(user__isnull=False) & Q(registered_by__isnull=True))
+                | (~Q(channel="cabinet") & Q(registered_by__isnull=False)),
+                name="documents_appeal_channel_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | (~Q(applicant_name="") & ~Q(applicant_contact="")),
+                name="documents_appeal_applicant_known",
+            ),
         ]
         indexes = [models.Index(fields=["status", "deadline"], name="documents_appeal_queue")]
 
@@ -345,6 +378,10 @@ class Appeal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.CLOSED
+
+    @property
+    def by_operator(self) -> bool:
+        return self.channel != self.Channel.CABINET
 
 
 class AppealMessage(models.Model):
@@ -447,122 +484,21 @@ class AppealDigest(models.Model):
         return f"{self.user_id} {self.day:%d.%m.%Y}"
 
 
-class Notice(models.Model):
-    """An announcement («объявление») staff write for residents: a planned
-    outage, an accident, a tariff change or news, in force from–to, for all
-    accounts, one street, a list of houses or the accounts of one provider
-    (documents/selectors_notices.py decides who it reaches). «Разослать»
-    emails it once to each opted-in resident (documents/services/notices.py)."""
+from documents.models_notices import Notice, NoticeDelivery  # noqa: E402  (split for size)
 
-    class Kind(models.TextChoices):
-        OUTAGE = "outage", _("плановое отключение")
-        ACCIDENT = "accident", _("авария")
-        TARIFF = "tariff", _("изменение тарифа")
-        NEWS = "news", _("новость")
-
-    class Target(models.TextChoices):
-        ALL = "all", _("все лицевые счета")
-        STREET = "street", _("улица")
-        HOUSES = "houses", _("список домов")
-        PROVIDER = "provider", _("лицевые счета поставщика")
-
-    kind = models.CharField(_("вид"), max_length=10, choices=Kind.choices)
-    title = models.CharField(_("заголовок"), max_length=200)
-    text = models.TextField(_("текст"))
-    starts_on = models.DateField(_("действует с"))
-    ends_on = models.DateField(_("действует по"))
-    target = models.CharField(_("кому"), max_length=10, choices=Target.choices, default=Target.ALL)
-    street = models.CharField(
-        _("улица"), max_length=200, blank=True, help_text=_("Как в лицевых счетах: «ул. Ленина».")
-    )
-    houses = models.TextField(
-        _("дома"),
-        blank=True,
-        help_text=_("По одному в строке: улица, запятая, номер дома — «ул. Ленина, 12»."),
-    )
-    provider = models.ForeignKey(
-        "billing.Provider",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("поставщик"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("автор"),
-    )
-    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
-    send_requested_at = models.DateTimeField(_("рассылка запрошена"), null=True, blank=True)
-    send_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("кто разослал"),
-    )
-
-    class Meta:
-        verbose_name = _("объявление")
-        verbose_name_plural = _("объявления")
-        ordering = ["-starts_on", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__gte=F("starts_on")),
-                name="documents_notice_dates_ordered",
-                violation_error_message=_("«Действует по» не раньше «действует с»."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(target="street") | ~Q(street=""),
-                name="documents_notice_street_given",
-                violation_error_message=_("Укажите улицу."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(target="houses") | ~Q(houses=""),
-                name="documents_notice_houses_given",
-                violation_error_message=_("Укажите дома."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(target="provider") | Q(provider__isnull=False),
-                name="documents_notice_provider_given",
-                violation_error_message=_("Выберите поставщика."),
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()}: {self.title}"
-
-    def house_list(self) -> list[tuple[str, str]]:
-        """The houses of a «список домов» notice as (street, house) pairs."""
-        pairs = []
-        for line in self.houses.splitlines():
-            street, sep, house = line.rpartition(",")
-            if sep and street.strip() and house.strip():
-                pairs.append((street.strip(), house.strip()))
-        return pairs
-
-
-class NoticeDelivery(models.Model):
-    """One notice emailed to one login: the unique row is what makes a
-    repeated or redelivered send task email nobody twice."""
-
-    notice = models.ForeignKey(
-        Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("объявление")
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("пользователь")
-    )
-    created_at = models.DateTimeField(_("отправлено"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("отправка объявления")
-        verbose_name_plural = _("отправки объявлений")
-        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="documents_notice_delivery_once")]
-
-    def __str__(self):
-        return f"{self.notice_id} → {self.user_id}"
+__all__ = [
+    "Appeal",
+    "AppealAttachment",
+    "AppealDigest",
+    "AppealKind",
+    "AppealMessage",
+    "AppealStatusChange",
+    "CertificateRequest",
+    "IssuedDocument",
+    "Notice",
+    "NoticeDelivery",
+    "Office",
+    "Receipt",
+    "ReceiptBatch",
+    "private_storage",
+]

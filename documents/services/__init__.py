@@ -23,6 +23,7 @@ from documents.services.appeals import (
     appeal_withdraw,
     appeals_morning,
 )
+from documents.services.appeals_register import appeal_register
 from documents.services.certificates import (
     account_overdue_debt,
     certificate_complete,
@@ -59,6 +60,7 @@ __all__ = [
     "appeal_close",
     "appeal_deadline",
     "appeal_file",
+    "appeal_register",
     "appeal_message",
     "appeal_set_status",
     "appeal_withdraw",

@@ -16,7 +16,9 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -179,28 +181,22 @@ def appeal_file(*, user, account, kind: AppealKind, token: uuid.UUID, data: dict
         return existing, False
     if not kind.is_active:
         raise DomainError("Этот вид обращений сейчас не принимается.", code="kind")
-    now = timezone.now()
     today = P.today()
     fields, text = appeal_validate(kind=kind, data=data, today=today)
     files = clean_uploads(uploads)
     try:
-        with transaction.atomic():
-            appeal = Appeal.objects.create(
-                number=f"tmp-{token.hex[:16]}",
-                token=token,
-                account=account,
-                user=user,
-                kind=kind,
-                fields=fields,
-                text=text,
-                filed_at=now,
-                deadline=appeal_deadline(kind=kind, filed_on=today),
-            )
-            appeal.number = f"{today.year}-{appeal.pk:06d}"
-            appeal.save(update_fields=["number"])
-            _store(appeal, files, user=user, from_staff=False)
-            _record(appeal, old="", by=user, note="подано через личный кабинет")
-            jobs.enqueue("documents.tasks.appeal_acknowledge_task", appeal_id=appeal.pk)
+        appeal = appeal_create(
+            token=token,
+            account=account,
+            kind=kind,
+            fields=fields,
+            text=text,
+            filed_at=timezone.now(),
+            files=files,
+            by=user,
+            note="подано через личный кабинет",
+            user=user,
+        )
     except IntegrityError:
         # The same form sent twice at once: the first one won.
         existing = Appeal.objects.filter(token=token, user=user).first()
@@ -208,6 +204,34 @@ def appeal_file(*, user, account, kind: AppealKind, token: uuid.UUID, data: dict
             raise
         return existing, False
     return appeal, True
+
+
+def appeal_create(
+    *, token: uuid.UUID, account, kind: AppealKind, fields: dict, text: str, filed_at, files, by, note, **extra
+) -> Appeal:
+    """Write a validated request (number, deadline from the filing day in
+    Europe/Simferopol, files, the first history entry) and enqueue its
+    acknowledgement. Raises ``IntegrityError`` when ``token`` is taken (a
+    double submit): callers return the first request."""
+    filed_on = timezone.localtime(filed_at, P.TZ).date()
+    with transaction.atomic():
+        appeal = Appeal.objects.create(
+            number=f"tmp-{token.hex[:16]}",
+            token=token,
+            account=account,
+            kind=kind,
+            fields=fields,
+            text=text,
+            filed_at=filed_at,
+            deadline=appeal_deadline(kind=kind, filed_on=filed_on),
+            **extra,
+        )
+        appeal.number = f"{P.today().year}-{appeal.pk:06d}"
+        appeal.save(update_fields=["number"])
+        _store(appeal, files, user=by, from_staff=extra.get("registered_by") is not None)
+        _record(appeal, old="", by=by, note=note)
+        jobs.enqueue("documents.tasks.appeal_acknowledge_task", appeal_id=appeal.pk)
+    return appeal
 
 
 def appeal_acknowledge(*, appeal_id: int) -> Appeal:
@@ -230,7 +254,8 @@ def appeal_acknowledge(*, appeal_id: int) -> Appeal:
             "filed_at": timezone.localtime(appeal.filed_at, P.TZ),
             "deadline": appeal.deadline,
             "account_number": appeal.account.number,
-            "owner": appeal.account.owner_name,
+            "owner": appeal.applicant_name or appeal.account.owner_name,
+            "channel": str(appeal.get_channel_display()),
             "files": appeal.attachments.filter(message__isnull=True).count(),
             "centre": settings.EIRC,
         }
@@ -244,7 +269,8 @@ def appeal_acknowledge(*, appeal_id: int) -> Appeal:
 
 
 def _locked(appeal: Appeal) -> Appeal:
-    return Appeal.objects.select_for_update().select_related("kind", "account", "user").get(pk=appeal.pk)
+    # The login is a nullable join (a request registered without one): lock the request row only.
+    return Appeal.objects.select_for_update(of=("self",)).select_related("kind", "account", "user").get(pk=appeal.pk)
 
 
 def appeal_message(*, appeal: Appeal, user, text: str, uploads=(), from_staff: bool = False) -> AppealMessage:
@@ -370,22 +396,42 @@ def _url(appeal: Appeal) -> str:
 
 
 def _email(appeal: Appeal, name: str) -> None:
+    """Email the resident: the login's address if it wants requests' emails;
+    a request without a login (registered by an operator) only to an email
+    given as the applicant's contact, with no cabinet link and no thread
+    (``appeal_answer`` is not sent: the operator answers by the channel)."""
+    context = {
+        "number": appeal.number,
+        "kind": appeal.kind.title,
+        "status": str(appeal.get_status_display()),
+        "outcome": str(appeal.get_outcome_display()) if appeal.outcome else "",
+        "deadline": f"{appeal.deadline:%d.%m.%Y}",
+        "is_open": appeal.is_open,
+    }
+    if appeal.user_id is None:
+        to = contact_email(appeal.applicant_contact)
+        if to and name == "appeal_status":
+            mail.send(name=name, to=to, context={**context, "url": ""})
+        return
     if not wants(appeal.user, Kind.REQUESTS):
         return
     mail.send(
         name=name,
         to=appeal.user.email,
-        context={
-            "number": appeal.number,
-            "kind": appeal.kind.title,
-            "status": str(appeal.get_status_display()),
-            "outcome": str(appeal.get_outcome_display()) if appeal.outcome else "",
-            "deadline": f"{appeal.deadline:%d.%m.%Y}",
-            "is_open": appeal.is_open,
-            "url": _url(appeal),
-            **email_context(appeal.user, Kind.REQUESTS),
-        },
+        context={**context, "url": _url(appeal), **email_context(appeal.user, Kind.REQUESTS)},
     )
+
+
+def contact_email(contact: str) -> str:
+    """The applicant's contact if it is an email address, else ''."""
+    contact = (contact or "").strip()
+    if "@" not in contact:
+        return ""
+    try:
+        validate_email(contact)
+    except ValidationError:
+        return ""
+    return contact
 
 
 def _email_status(appeal: Appeal) -> None:

@@ -27,6 +27,7 @@ from django.contrib.flatpages.models import FlatPage
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 
 from eirc.tests.a11y import LAYOUT_PROBE, axe_violations, ensure_axe, prepare_context
@@ -76,6 +77,7 @@ EXCUSED = {
     "documents:appeal_reply": "POST only (its errors render the request's page)",
     "documents:appeal_withdraw": "POST only",
     "admin:documents_appeal_file": "a file",
+    "admin:documents_appeal_ack": "a PDF",
     "health": "JSON",
     "captcha-image": "an image",
     "captcha-image-2x": "an image",
@@ -171,6 +173,16 @@ def build_site(live_server_url: str) -> dict:
     )
     document_services.appeal_assign(appeal=appeal, user=operator, operator=operator)
     document_services.appeal_message(appeal=appeal, user=operator, text="Проверяем начисление.", from_staff=True)
+    # A request an operator registered from a call: the resident's list marks its channel.
+    document_services.appeal_register(
+        operator=operator,
+        account=account,
+        kind=AppealKind.objects.get(code="free"),
+        channel="phone",
+        contacted_at=timezone.now() - dt.timedelta(hours=1),
+        token=uuid.uuid4(),
+        data={"text": "Вопрос по телефону"},
+    )
 
     # One of every kind of record the staff pages list.
     record("login", user=resident, ip="10.0.0.1")
@@ -298,6 +310,8 @@ def build_site(live_server_url: str) -> dict:
         "documents:paperless_list": reverse("documents:paperless_list"),
         "documents:queues": reverse("documents:queues"),
         "admin:documents_appeal_work": reverse("admin:documents_appeal_work", args=[appeal.pk]),
+        "admin:documents_appeal_register": reverse("admin:documents_appeal_register")
+        + f"?account={account.number}&kind=absence",
         **admin_pages(superuser, paid.pk, meter.pk),
     }
     assert Receipt.objects.filter(account=account, status="ready").exists()
@@ -560,6 +574,7 @@ def test_every_url_name_is_visited_or_excused():
         "accounts:login_code",
         # staff (besides the admin's registry)
         "documents:paperless_list", "documents:queues", "admin:documents_appeal_work",
+        "admin:documents_appeal_register",
     }  # fmt: skip
     admin_custom = {
         "admin:meters_import", "admin:meters_operator_entry", "admin:meters_replace", "admin:payments_payment_refund",

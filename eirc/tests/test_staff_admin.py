@@ -76,3 +76,19 @@ def test_refund_and_registry_pages_print_their_heading_once(client, accountant):
         body = client.get(url).content.decode()
         assert body.count(f">{heading}</h1>") == 1, url
         assert body.count("<h1") == 1, url
+
+
+@pytest.mark.django_db
+def test_the_register_request_page_names_every_field_in_russian(client, operator):
+    from django.urls import reverse
+
+    account = PersonalAccountFactory(number="5000000003")
+    client.force_login(operator)
+    for kind in ("absence", "quality", "charge", "meter_check", "household", "free"):
+        body = client.get(reverse("admin:documents_appeal_register") + f"?account={account.number}&kind={kind}")
+        body = body.content.decode()
+        labels = [re.sub(r"<[^>]+>", "", x).strip() for x in re.findall(r"<label[^>]*>(.*?)</label>", body, re.S)]
+        assert "Способ обращения:" in labels and "Дата и время обращения:" in labels, kind
+        assert [x for x in labels if not CYRILLIC.search(x)] == [], kind
+        options = re.findall(r'<option value="(phone|office|letter|cabinet)"[^>]*>([^<]*)<', body)
+        assert options == [("phone", "телефон"), ("office", "лично в офисе"), ("letter", "письмо")], kind
