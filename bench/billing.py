@@ -113,6 +113,8 @@ def generate(n: int, chunk: int = 10000):
                 zones=zones,
                 norm=D(norm) if norm else None,
                 no_meter_factor=D("1.5"),
+                # the run splits each period's debt by statute: exercise it
+                penalty_rule=Service.PenaltyRule.CH14_1 if code == "capital" else Service.PenaltyRule.CH14,
                 position=pos,
             )
             svcs[code] = s

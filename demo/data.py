@@ -147,6 +147,7 @@ class ServiceSpec:
     rates: dict = field(default_factory=dict)
     indexation: str = "utilities"
     basis: str = ""
+    penalty_rule: str = Service.PenaltyRule.CH14
 
 
 M = Service.Method
@@ -233,6 +234,7 @@ SERVICES = (
         rates={"single": Decimal("9.80")},
         indexation="capital_repair",
         basis="Минимальный размер взноса, постановление Правительства Севастополя",
+        penalty_rule=Service.PenaltyRule.CH14_1,
     ),
 )
 

@@ -33,9 +33,13 @@ per debt period — the billing run's input), :mod:`.batch` (the CSV batch of
 from billing.penalties.account import Credit, Debt, account_penalties, allocate
 from billing.penalties.calc import (
     GRACE_DAYS,
+    GRACE_DAYS_BY_RULE,
     HIGH_DIVISOR,
     LOW_DIVISOR,
     LOW_UNTIL,
+    RULE_14,
+    RULE_14_1,
+    RULES,
     PenaltyLine,
     PenaltyResult,
     penalty_for,
@@ -44,6 +48,10 @@ from billing.penalties.rules import NEW_RULE_FROM, PenaltyRefused, PenaltyRules,
 
 __all__ = [
     "GRACE_DAYS",
+    "GRACE_DAYS_BY_RULE",
+    "RULE_14",
+    "RULE_14_1",
+    "RULES",
     "HIGH_DIVISOR",
     "LOW_DIVISOR",
     "LOW_UNTIL",
