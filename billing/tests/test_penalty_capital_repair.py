@@ -86,6 +86,22 @@ def test_capital_repair_has_no_1_130_step():
 
 
 @pytest.mark.django_db
+def test_the_penalty_command_computes_capital_repair_by_ch_14_1(capsys):
+    """The worked example above through ``manage.py penalty --capital-repair``
+    on the shipped rates: 45 days × 1/300 × 9,5 % of 1 000,00 ₽ = 14,25 ₽."""
+    from django.core.management import call_command
+
+    args = ["penalty", "--amount", "1000.00", "--due", "2026-04-15", "--paid-on", "2026-05-30"]
+    call_command(*args, "--capital-repair")
+    out = capsys.readouterr().out
+    assert "ЖК РФ ст. 155 ч. 14.1 (взнос на капитальный ремонт)" in out
+    assert "16.04.2026–30.05.2026: 45 дн. × 1/300 × 9.50%" in out
+    assert f"Итого пени: {rub('14,25')}" in out
+    call_command(*args)
+    assert f"Итого пени: {rub('4,75')}" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
 def test_a_moratorium_day_accrues_nothing_on_capital_repair():
     """1 000,00 ₽ due 25.03.2022, paid 05.04.2022 (rate day: key rate 20 %,
     capped at 9,5 %): days 26.03–31.03 accrue (6 × 0,316666… = 1,90 ₽),
