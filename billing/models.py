@@ -148,6 +148,9 @@ class Service(models.Model):
                 condition=Q(window_end_day__isnull=True) | Q(window_end_day__lte=28),
                 name="billing_service_window_end",
             ),
+            models.CheckConstraint(
+                condition=Q(penalty_rule__in=[RULE_14, RULE_14_1]), name="billing_service_penalty_rule"
+            ),
         ]
 
     def __str__(self):

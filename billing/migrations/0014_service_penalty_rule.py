@@ -45,5 +45,11 @@ class Migration(migrations.Migration):
                 verbose_name="правило начисления пени",
             ),
         ),
+        migrations.AddConstraint(
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(penalty_rule__in=["ch14", "ch14_1"]), name="billing_service_penalty_rule"
+            ),
+        ),
         migrations.RunPython(capital_repair_follows_14_1, back_to_14),
     ]

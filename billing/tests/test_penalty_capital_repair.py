@@ -384,3 +384,12 @@ def test_the_migration_puts_capital_repair_services_under_ch_14_1():
     migration.capital_repair_follows_14_1(django_apps, None)
     rules = dict(Service.objects.values_list("pk", "penalty_rule"))
     assert (rules[by_code.pk], rules[by_name.pk], rules[other.pk]) == (RULE_14_1, RULE_14_1, RULE_14)
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_an_unknown_penalty_rule():
+    from django.db import IntegrityError, transaction
+
+    svc = ServiceFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Service.objects.filter(pk=svc.pk).update(penalty_rule="ch15")
