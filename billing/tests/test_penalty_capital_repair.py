@@ -393,3 +393,31 @@ def test_the_database_refuses_an_unknown_penalty_rule():
     svc = ServiceFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Service.objects.filter(pk=svc.pk).update(penalty_rule="ch15")
+
+
+@pytest.mark.django_db
+def test_staff_see_and_change_the_penalty_rule_of_a_service_in_the_admin(admin_client):
+    svc = ServiceFactory(name="Взнос на капремонт", code="fkr", unit="м²")
+    listing = admin_client.get("/admin/billing/service/").content.decode()
+    assert "ЖК РФ ст. 155 ч. 14" in listing and "Правило начисления пени" in listing
+    url = f"/admin/billing/service/{svc.pk}/change/"
+    form = admin_client.get(url).content.decode()
+    assert 'name="penalty_rule"' in form and "ЖК РФ ст. 155 ч. 14.1 (взносы на капитальный ремонт)" in form
+    data = {
+        "code": svc.code,
+        "name": svc.name,
+        "provider": svc.provider_id,
+        "method": svc.method,
+        "unit": svc.unit,
+        "zones": svc.zones,
+        "no_meter_factor": "1",
+        "penalty_rule": RULE_14_1,
+        "position": "0",
+        "is_active": "on",
+        "tariffs-TOTAL_FORMS": "0",
+        "tariffs-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    svc.refresh_from_db()
+    assert svc.penalty_rule == RULE_14_1
