@@ -113,6 +113,8 @@ def generate(n: int, chunk: int = 10000):
                 zones=zones,
                 norm=D(norm) if norm else None,
                 no_meter_factor=D("1.5"),
+                # the run splits each period's debt by statute: exercise it
+                penalty_rule=Service.PenaltyRule.CH14_1 if code == "capital" else Service.PenaltyRule.CH14,
                 position=pos,
             )
             svcs[code] = s
@@ -194,15 +196,36 @@ def generate(n: int, chunk: int = 10000):
                     ["meter_id", "zone", "period_id", "value", "taken_on", "source", "status", "created_at"],
                     readings,
                 )
-                # debts: an opening balance in 11.2025 for 30 %, a third of them partly paid in 01.2026
-                ledger, payments = [], []
+                # debts: an opening balance in 11.2025 for 30 %, a third of them partly paid in 01.2026;
+                # and an unpaid capital-repair charge of 12.2025 (ЖК РФ ст. 155 ч. 14.1: the run splits
+                # the period's debt by statute)
+                ledger, payments, capital = [], [], []
                 for a in acc_ids:
                     if rnd.random() < 0.3:
                         debt = D(rnd.randint(1000, 30000))
                         ledger.append((a, pids[dt.date(2025, 11, 1)], "opening", f"{debt:.2f}", "2025-11-30", ""))
+                        capital.append(
+                            (a, pids[dt.date(2025, 12, 1)], "charge", "500.00", "2025-12-31", "", svcs["capital"].pk)
+                        )
                         if rnd.random() < 0.33:
                             payments.append((a, f"{debt / 2:.2f}"))
                 copy_ledger(cur, ledger)
+                copy_rows(
+                    cur,
+                    "billing_ledgerentry",
+                    [
+                        "account_id",
+                        "period_id",
+                        "kind",
+                        "amount",
+                        "occurred_on",
+                        "description",
+                        "service_id",
+                        "details",
+                        "created_at",
+                    ],
+                    ((*row, "{}", "2026-01-01 00:00:00+00") for row in capital),
+                )
                 post_payments(payments, pids[dt.date(2026, 1, 1)])
         cur.execute("ANALYZE")
     return march

@@ -62,8 +62,19 @@ class TariffInline(TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "provider", "method", "unit", "zones", "norm", "position", "is_active")
-    list_filter = ("method", "is_active", "provider")
+    list_display = (
+        "name",
+        "code",
+        "provider",
+        "method",
+        "unit",
+        "zones",
+        "norm",
+        "penalty_rule",
+        "position",
+        "is_active",
+    )
+    list_filter = ("method", "penalty_rule", "is_active", "provider")
     search_fields = ("name", "code")
     list_select_related = ("provider",)
     ordering = ("position", "name")

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from accounts.models import PersonalAccount
-from billing.ledger import PRINCIPAL_KINDS
+from billing.ledger import PRINCIPAL_KINDS, PRINCIPAL_RULE, add_principal
 from billing.models import AccountService, Benefit, Charge, LedgerEntry, Recalculation, Service, Statement
 from billing.penalties import Credit
 from eirc import periods as P
@@ -35,7 +35,7 @@ class ChunkData:
     estimates: dict  # (account, service) -> {month: {zone: qty}}
     benefits: dict
     recalcs: dict
-    principal: dict  # account -> {month: amount}
+    principal: dict  # account -> {month: {statute rule: amount}} (billing.ledger.add_principal)
     credits: dict  # account -> [Credit]
     penalty_charged: dict  # (account, month) -> amount
     prior: dict  # account -> sum of entries before the period
@@ -105,19 +105,21 @@ def load_chunk(ctx, ids: list[int], *, readings: dict | None = None) -> ChunkDat
         .values_list("account_id", "service_id", "amount", "reason", "for_period_id", "for_period__month")
     ):
         recalcs[aid][sid].append({"amount": amount, "reason": reason, "for_id": fid, "for": fm})
-    principal = defaultdict(lambda: defaultdict(lambda: ZERO))
+    principal = defaultdict(dict)
     prior = defaultdict(lambda: ZERO)
     penalty_charged = {}
     period_ids = dict(Period.objects.filter(month__lt=month).values_list("month", "pk"))
-    for aid, pm, kind, fm, s in (
+    # The principal per statute: the entry's service's penalty rule (one
+    # LEFT JOIN to the few service rows; at most two groups a kind and month).
+    for aid, pm, kind, fm, rule, s in (
         LedgerEntry.objects.filter(account_id__in=ids, period__month__lt=month)
-        .values("account_id", "period__month", "kind", "for_period__month")
+        .values("account_id", "period__month", "kind", "for_period__month", PRINCIPAL_RULE)
         .annotate(s=Sum("amount"))
-        .values_list("account_id", "period__month", "kind", "for_period__month", "s")
+        .values_list("account_id", "period__month", "kind", "for_period__month", PRINCIPAL_RULE, "s")
     ):
         prior[aid] += s
         if kind in PRINCIPAL_KINDS:
-            principal[aid][pm] += s
+            add_principal(principal[aid], pm, rule, s)
         elif kind == K.PENALTY and fm is not None:
             penalty_charged[(aid, fm)] = penalty_charged.get((aid, fm), ZERO) + s
     credits = defaultdict(list)

@@ -33,12 +33,12 @@ from django.utils import timezone
 
 from accounts.models import PersonalAccount
 from billing.models import LedgerEntry, PaymentTermRule, Statement
-from billing.penalties import Credit, Debt, allocate
+from billing.penalties import RULE_14, RULES, Credit, Debt, allocate
 from eirc import periods as P
 from eirc.bulkcopy import copy_lines, nullable
 from eirc.errors import DomainError
 from eirc.models import Period
-from eirc.money import ZERO, format_rub, round_money
+from eirc.money import ZERO, format_rub, round_money, split_proportionally
 
 K = LedgerEntry.Kind
 # Kinds that make up the principal debt of a period (penalties accrue on it).
@@ -309,21 +309,22 @@ def statements_check(*, chunk_size: int = 2000) -> list[str]:
 def account_debts_and_credits(
     account_id: int, *, rules=None, upto: dt.date | None = None
 ) -> tuple[list[Debt], list[Credit]]:
-    """The principal debts by period and the payments/refunds of one account,
+    """The principal debts by period — each split into its parts by statute
+    (:func:`debts_from_principal`) — and the payments/refunds of one account,
     as the penalty engine wants them. A period whose principal is negative (a
     reducing recalculation or correction) counts as a credit on its last day."""
     rules = rules or term_rules()
     qs = LedgerEntry.objects.filter(account_id=account_id)
     if upto is not None:
         qs = qs.filter(period__month__lte=upto)
-    principal = defaultdict(lambda: ZERO)
-    for month, s in (
+    principal: dict = {}
+    for month, rule, s in (
         qs.filter(kind__in=PRINCIPAL_KINDS)
-        .values("period__month")
+        .values("period__month", PRINCIPAL_RULE)
         .annotate(s=Sum("amount"))
-        .values_list("period__month", "s")
+        .values_list("period__month", PRINCIPAL_RULE, "s")
     ):
-        principal[month] += s
+        add_principal(principal, month, rule, s)
     credits = [
         Credit(on=day, amount=-amount, for_period=fp)
         for day, amount, fp in qs.filter(kind__in=(K.PAYMENT, K.REFUND)).values_list(
@@ -333,12 +334,44 @@ def account_debts_and_credits(
     return debts_from_principal(principal, credits, rules)
 
 
+# The statute of a principal entry: its service's (a LEFT JOIN: an entry
+# without a service — opening balance, correction — reads None: ч. 14).
+PRINCIPAL_RULE = "service__penalty_rule"
+
+
+def add_principal(principal: dict, month: dt.date, rule: str | None, amount: Decimal) -> None:
+    """Add ``amount`` to ``principal[month][rule]`` (None: ч. 14)."""
+    parts = principal.setdefault(month, {})
+    rule = rule or RULE_14
+    parts[rule] = parts.get(rule, ZERO) + amount
+
+
+def statute_parts(parts: dict[str, Decimal]) -> list[tuple[str, Decimal]]:
+    """The parts of a period's principal by statute, ``parts`` adding up to a
+    positive total: the positive ones, in rule order; a negative part (a
+    reducing recalculation of capital repair larger than its charge, a
+    correction) is taken off the positive ones in proportion to them, so the
+    parts still add up to the period's principal."""
+    pos = [(r, a) for r, a in sorted(parts.items(), key=lambda p: RULES.index(p[0])) if a > 0]
+    excess = -sum((a for a in parts.values() if a < 0), ZERO)
+    if excess:
+        cuts = split_proportionally(excess, [a for _, a in pos])
+        pos = [(r, a - c) for (r, a), c in zip(pos, cuts, strict=True)]
+    return [(r, a) for r, a in pos if a > 0]
+
+
 def debts_from_principal(principal: dict, credits: list[Credit], rules) -> tuple[list[Debt], list[Credit]]:
+    """``principal`` ({month: {rule: amount}}, see :func:`add_principal`) as
+    the penalty engine's debts: a period with a positive principal is one
+    :class:`Debt` per statute part (:func:`statute_parts`), all with the
+    period's due date; a negative one is a credit on the period's last day."""
     debts = []
     credits = list(credits)
-    for month, amount in principal.items():
+    for month, parts in principal.items():
+        amount = sum(parts.values(), ZERO)
         if amount > 0:
-            debts.append(Debt(period=month, due=P.due_date(month, rules), amount=amount))
+            due = P.due_date(month, rules)
+            debts.extend(Debt(period=month, due=due, amount=a, rule=r) for r, a in statute_parts(parts))
         elif amount < 0:
             credits.append(Credit(on=period_end(month), amount=-amount))
     return debts, credits

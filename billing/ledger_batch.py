@@ -22,9 +22,11 @@ from django.utils import timezone
 
 from billing.ledger import (
     PRINCIPAL_KINDS,
+    PRINCIPAL_RULE,
     PaymentRow,
     _local_date,
     _posting_period,
+    add_principal,
     debts_from_principal,
     first_unpaid,
     lock_accounts,
@@ -37,7 +39,7 @@ from billing.penalties import Credit
 from eirc.bulkcopy import copy_lines, nullable, text
 from eirc.errors import DomainError
 from eirc.models import Period
-from eirc.money import ZERO, round_money
+from eirc.money import round_money
 
 K = LedgerEntry.Kind
 
@@ -85,18 +87,18 @@ def _debts_and_credits(account_ids: set[int]) -> tuple[dict, dict]:
     """The principal by period and the payment/refund credits of each
     account, as :func:`billing.ledger.account_debts_and_credits` reads them
     (credits in ledger order), for all ``account_ids`` in two queries."""
-    principal: dict[int, dict[dt.date, object]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    principal: dict[int, dict] = defaultdict(dict)
     credits: dict[int, list[Credit]] = defaultdict(list)
     if not account_ids:
         return principal, credits
     qs = LedgerEntry.objects.filter(account_id__in=account_ids)
-    for acc, month, s in (
+    for acc, month, rule, s in (
         qs.filter(kind__in=PRINCIPAL_KINDS)
-        .values("account_id", "period__month")
+        .values("account_id", "period__month", PRINCIPAL_RULE)
         .annotate(s=Sum("amount"))
-        .values_list("account_id", "period__month", "s")
+        .values_list("account_id", "period__month", PRINCIPAL_RULE, "s")
     ):
-        principal[acc][month] += s
+        add_principal(principal[acc], month, rule, s)
     for acc, day, amount, fp in (
         qs.filter(kind__in=(K.PAYMENT, K.REFUND))
         .order_by("account_id", "occurred_on", "id")

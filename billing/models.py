@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PersonalAccount
 from billing.exchange.models import ExchangeExport, ImportChange, ImportRun  # noqa: F401 (registered here)
+from billing.penalties.calc import RULE_14, RULE_14_1
+from billing.penalty_data import KeyRate, Moratorium, RateCap  # noqa: F401 (registered here)
 from eirc.models import Period
 from meters.models import Zone, ZoneSet
 
@@ -83,6 +85,13 @@ class Service(models.Model):
         PER_RESIDENT = "per_resident", _("по числу проживающих")
         FIXED = "fixed", _("фиксированная сумма")
 
+    class PenaltyRule(models.TextChoices):
+        """Which statute the penalty on this service's debt follows (the
+        values are billing.penalties' RULE_14 / RULE_14_1)."""
+
+        CH14 = RULE_14, _("ЖК РФ ст. 155 ч. 14")
+        CH14_1 = RULE_14_1, _("ЖК РФ ст. 155 ч. 14.1 (взносы на капитальный ремонт)")
+
     code = models.SlugField(_("код"), max_length=40, unique=True)
     name = models.CharField(_("услуга"), max_length=120)
     provider = models.ForeignKey(
@@ -111,6 +120,16 @@ class Service(models.Model):
     window_end_day = models.PositiveSmallIntegerField(
         _("приём показаний по"), null=True, blank=True, help_text=_("Пусто — по умолчанию (25).")
     )
+    penalty_rule = models.CharField(
+        _("правило начисления пени"),
+        max_length=8,
+        choices=PenaltyRule.choices,
+        default=PenaltyRule.CH14,
+        help_text=_(
+            "ч. 14: пени с 31-го дня после срока оплаты, с 91-го дня — 1/130 ставки; "
+            "ч. 14.1 (взносы на капитальный ремонт): 1/300 ставки со следующего дня после срока оплаты."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("порядок"), default=0)
     is_active = models.BooleanField(_("действует"), default=True)
 
@@ -128,6 +147,9 @@ class Service(models.Model):
             models.CheckConstraint(
                 condition=Q(window_end_day__isnull=True) | Q(window_end_day__lte=28),
                 name="billing_service_window_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(penalty_rule__in=[RULE_14, RULE_14_1]), name="billing_service_penalty_rule"
             ),
         ]
 
@@ -542,59 +564,3 @@ class PaymentTermRule(models.Model):
 
     def __str__(self):
         return f"с {self.applies_from:%m.%Y}: до {self.due_day}-го"
-
-
-class KeyRate(models.Model):
-    """The key rate of the Bank of Russia, in force from a date."""
-
-    valid_from = models.DateField(_("действует с"), unique=True)
-    rate = models.DecimalField(_("ставка, %"), max_digits=6, decimal_places=2)
-
-    class Meta:
-        verbose_name = _("ключевая ставка")
-        verbose_name_plural = _("ключевые ставки")
-        ordering = ["-valid_from"]
-        constraints = [models.CheckConstraint(condition=Q(rate__gt=0), name="billing_keyrate_positive")]
-
-    def __str__(self):
-        return f"{self.rate}% с {self.valid_from:%d.%m.%Y}"
-
-
-class RateCap(models.Model):
-    """A cap on the rate used for penalties (e.g. 9.5 % under ПП РФ № 474)."""
-
-    valid_from = models.DateField(_("с"))
-    valid_to = models.DateField(_("по (не включая)"), null=True, blank=True)
-    rate = models.DecimalField(_("предельная ставка, %"), max_digits=6, decimal_places=2)
-    basis = models.CharField(_("основание"), max_length=250)
-
-    class Meta:
-        verbose_name = _("ограничение ставки")
-        verbose_name_plural = _("ограничения ставки")
-        ordering = ["valid_from"]
-        constraints = [
-            models.CheckConstraint(condition=Q(rate__gt=0), name="billing_ratecap_positive"),
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")), name="billing_ratecap_dates"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.rate}% ({self.basis})"
-
-
-class Moratorium(models.Model):
-    """Days on which no penalty accrues, [start, end)."""
-
-    start = models.DateField(_("с"))
-    end = models.DateField(_("по (не включая)"))
-    basis = models.CharField(_("основание"), max_length=250)
-
-    class Meta:
-        verbose_name = _("мораторий на пени")
-        verbose_name_plural = _("моратории на пени")
-        ordering = ["start"]
-        constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="billing_moratorium_dates")]
-
-    def __str__(self):
-        return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y} ({self.basis})"

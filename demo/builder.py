@@ -189,6 +189,7 @@ class DemoBuilder:
                     "zones": spec.zones,
                     "norm": spec.norm,
                     "no_meter_factor": spec.no_meter_factor,
+                    "penalty_rule": spec.penalty_rule,
                     "position": position * 10,
                 },
             )

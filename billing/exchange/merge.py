@@ -138,7 +138,16 @@ def steps(now: str) -> list[Step]:
             ("name", "provider_id", "method", "unit", "zones", "norm"),
             "SELECT s.line, s.code, s.name, p.id AS provider_id, s.method, s.unit, s.zones, s.norm FROM stg_services s "
             "JOIN billing_provider p ON p.inn = s.provider_inn AND p.kpp = s.provider_kpp",
-            {"no_meter_factor": "1", "position": "0", "is_active": "TRUE" if connection.vendor == "postgresql" else "1"},
+            {
+                "no_meter_factor": "1",
+                "position": "0",
+                "is_active": "TRUE" if connection.vendor == "postgresql" else "1",
+                # a new service that is a capital-repair contribution follows
+                # ЖК РФ ст. 155 ч. 14.1 (as migration 0014 set existing ones);
+                # set on creation only, so a choice made in the admin stays
+                "penalty_rule": "CASE WHEN src.code = 'capital_repair' OR src.name LIKE '%апитальн% ремонт%' "
+                "OR src.name LIKE '%апремонт%' THEN 'ch14_1' ELSE 'ch14' END",
+            },
         ),
         Step(
             "tariffs", "тарифы", "billing_tariff", ("service_id", "zone", "valid_from"), ("rate",),

@@ -5,8 +5,10 @@ Rules (the package docstring states them with their sources):
 
 * day ``n`` is the ``n``-th calendar day after the due date; the day of
   payment (or of the calculation) counts;
-* days 1–30: nothing; days 31–90: 1/300 of the rate a day; from day 91:
-  1/130;
+* ``rule`` :data:`RULE_14` (ЖК РФ ст. 155 ч. 14, the default): days 1–30:
+  nothing; days 31–90: 1/300 of the rate a day; from day 91: 1/130;
+* ``rule`` :data:`RULE_14_1` (ч. 14.1, contributions for capital repair):
+  1/300 of the rate a day from day 1, no step;
 * one rate for every day of the delay: that of the payment day (or of the
   calculation day while unpaid), capped when a cap is in force on that day
   (:meth:`PenaltyRules.rate_on`);
@@ -15,8 +17,9 @@ Rules (the package docstring states them with their sources):
   amount × rate / 100 × (days at 1/300 / 300 + days at 1/130 / 130); the
   lines that explain it (runs of days at one fraction) share the rounded
   total by the largest-remainder rule, so they add up to it exactly;
-* a debt due before 01.01.2016 (the older rule: 1/300 from the first day) is
-  refused, as is a rate day the key-rate table does not cover.
+* under ч. 14 a debt due before 01.01.2016 (the older rule: 1/300 from the
+  first day) is refused; ч. 14.1 did not change then, so its debts are not;
+  a rate day the key-rate table does not cover is refused under both.
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ from fractions import Fraction
 from billing.penalties.rules import NEW_RULE_FROM, PenaltyRefused, PenaltyRules, RateOnDay, penalty_rules
 from eirc.money import ZERO, round_money, split_proportionally
 
-GRACE_DAYS = 30  # days 1–30 after the due date: nothing
+# Which statute a debt follows (``billing.models.Service.penalty_rule``; a
+# debt without a service — opening balance, corrections — follows ч. 14).
+RULE_14 = "ch14"  # ЖК РФ ст. 155 ч. 14
+RULE_14_1 = "ch14_1"  # ЖК РФ ст. 155 ч. 14.1: contributions for capital repair
+RULES = (RULE_14, RULE_14_1)
+GRACE_DAYS = 30  # ч. 14: days 1–30 after the due date: nothing
+# Days after the due date without a penalty, per statute: ч. 14.1 accrues
+# «начиная со следующего дня после наступления установленного срока оплаты».
+GRACE_DAYS_BY_RULE = {RULE_14: GRACE_DAYS, RULE_14_1: 0}
 LOW_UNTIL = 90  # days 31–90: 1/300; from day 91: 1/130
 LOW_DIVISOR = 300
 HIGH_DIVISOR = 130
@@ -82,6 +93,7 @@ class PenaltyResult:
     moratorium_days: int = 0  # accrual days (31st on) that fell in a moratorium
     total: Decimal = ZERO
     lines: tuple[PenaltyLine, ...] = ()
+    rule: str = RULE_14
 
     @property
     def key_rate(self) -> Decimal | None:
@@ -124,6 +136,7 @@ def penalty_for(
     moratoria: Sequence = (),
     rules: PenaltyRules | None = None,
     explain: bool = True,
+    rule: str = RULE_14,
 ) -> PenaltyResult:
     """The penalty on ``amount`` due on ``due``, as of ``on``.
 
@@ -133,30 +146,37 @@ def penalty_for(
     ``rates``/``caps``/``moratoria``; with neither, it is read from the
     database. Pure otherwise. ``explain=False`` leaves out the explaining
     ``lines`` (the batch mode wants only the days, the rate and the total).
+    ``rule``: :data:`RULE_14` (days 31–90 at 1/300, from day 91 at 1/130) or
+    :data:`RULE_14_1` (every day from day 1 at 1/300); the rate, its cap and
+    the moratoria are the same under both.
 
     Raises :class:`PenaltyRefused` when something accrues but the key-rate
-    table holds no rate for the rate day, and for a debt due before
-    01.01.2016 that is paid late. Returns a zero result, without needing a
-    rate, when nothing accrues (a non-positive amount, paid within 30 days,
-    every accrual day in a moratorium).
+    table holds no rate for the rate day, and (ч. 14 only) for a debt due
+    before 01.01.2016 that is paid late. Returns a zero result, without
+    needing a rate, when nothing accrues (a non-positive amount, paid within
+    the free days, every accrual day in a moratorium). Raises ValueError for
+    an unknown ``rule``.
     """
+    if rule not in GRACE_DAYS_BY_RULE:
+        raise ValueError(f"unknown penalty rule {rule!r}")
     if rules is None:
         rules = penalty_rules() if rates is None else PenaltyRules(tuple(rates), tuple(caps), tuple(moratoria))
     amount = Decimal(amount)
     end = paid_on if paid_on is not None and paid_on <= on else on
-    base = PenaltyResult(amount=amount, due=due, on=on, paid_on=paid_on, rate_day=end)
+    base = PenaltyResult(amount=amount, due=due, on=on, paid_on=paid_on, rate_day=end, rule=rule)
     if amount <= 0 or end <= due:
         return base
-    if due < NEW_RULE_FROM:
+    if rule == RULE_14 and due < NEW_RULE_FROM:
         raise PenaltyRefused(
             f"Срок оплаты {due:%d.%m.%Y} — до 01.01.2016: пени по прежней редакции ЖК РФ ст. 155 ч. 14 "
             "(1/300 ставки рефинансирования с первого дня просрочки) не рассчитываются, рассчитайте их отдельно.",
             code="penalty_old_rule",
             day=due,
         )
-    first = due + dt.timedelta(days=GRACE_DAYS + 1)
-    high_from = due + dt.timedelta(days=LOW_UNTIL + 1)
+    first = due + dt.timedelta(days=GRACE_DAYS_BY_RULE[rule] + 1)
     stop = end + ONE_DAY  # exclusive
+    # ч. 14.1 has no 1/130 step: its "step" lies past the end of the delay.
+    high_from = due + dt.timedelta(days=LOW_UNTIL + 1) if rule == RULE_14 else stop
     if stop <= first:
         return _with_known_rate(base, rules)
     runs = [(a, b, LOW_DIVISOR) for a, b in free_segments(first, min(high_from, stop), rules.moratoria)]
@@ -192,6 +212,7 @@ def penalty_for(
         moratorium_days=moratorium_days,
         total=total,
         lines=lines,
+        rule=rule,
     )
 
 

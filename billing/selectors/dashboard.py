@@ -15,7 +15,7 @@ from django.http import Http404
 from accounts.selectors import account_for_user
 from billing.ledger import account_debts_and_credits, term_rules
 from billing.models import Charge, LedgerEntry, Statement
-from billing.penalties import Debt, allocate
+from billing.penalties import GRACE_DAYS, GRACE_DAYS_BY_RULE, RULE_14, RULE_14_1, Debt, allocate
 from billing.selectors.chart_data import overdue_at_month_end
 from billing.selectors.history import benefits_in_force
 from eirc import periods
@@ -23,8 +23,9 @@ from eirc.money import ZERO
 
 DASHBOARD_CHART_MONTHS = 12
 # DOMAIN (ЖК РФ ст.155 ч.14): days 1–30 after the due date carry no penalty;
-# from day 31 the penalty accrues.
-PENALTY_FREE_DAYS = 30
+# from day 31 the penalty accrues. Contributions for capital repair (ч. 14.1)
+# accrue from the day after the due date: Portion.rule, GRACE_DAYS_BY_RULE.
+PENALTY_FREE_DAYS = GRACE_DAYS
 
 
 def resolve_account(*, account=None, user=None, account_id=None):
@@ -51,16 +52,18 @@ class Portion:
     period: dt.date | None
     amount: Decimal
     due_date: dt.date | None
+    rule: str = RULE_14  # the statute of the part of the period's debt (billing.penalties)
 
     @property
     def penalty_free_until(self) -> dt.date | None:
-        """The last day this amount can be paid without penalties."""
-        return self.due_date + dt.timedelta(days=PENALTY_FREE_DAYS) if self.due_date else None
+        """The last day this amount can be paid without penalties: the 30th
+        after the due date (ч. 14), the due date itself (ч. 14.1)."""
+        return self.due_date + dt.timedelta(days=GRACE_DAYS_BY_RULE[self.rule]) if self.due_date else None
 
     @property
     def penalties_from(self) -> dt.date | None:
         """The first day a penalty accrues on this amount."""
-        return self.due_date + dt.timedelta(days=PENALTY_FREE_DAYS + 1) if self.due_date else None
+        return self.penalty_free_until + dt.timedelta(days=1) if self.due_date else None
 
 
 def split_debt(*, debt: Decimal, increases: list[tuple[dt.date | None, Decimal, dt.date | None]]) -> list[Portion]:
@@ -110,8 +113,8 @@ def reconcile_portions(*, debt: Decimal, debts: list[Debt]) -> list[Portion]:
     by the difference. Pure function; returns the portions oldest first.
     """
     portions = [
-        Portion(period=d.period, amount=d.remaining, due_date=d.due)
-        for d in sorted(debts, key=lambda d: d.period)
+        Portion(period=d.period, amount=d.remaining, due_date=d.due, rule=d.rule)
+        for d in sorted(debts, key=lambda d: d.period)  # stable: a period's parts stay in rule order
         if d.remaining > 0
     ]
     principal = sum((p.amount for p in portions), ZERO)
@@ -162,6 +165,14 @@ class Dashboard:
     benefits: list
     # (month, what was overdue at its end — minus: the advance), billed months only
     balances: list[tuple[dt.date, Decimal]] = field(default_factory=list)
+    # of ``not_yet_due``: contributions for capital repair (ч. 14.1), and the
+    # first day a penalty accrues on them (the day after their due date)
+    not_yet_due_capital_repair: Decimal = ZERO
+    capital_repair_penalties_from: dt.date | None = None
+
+    @property
+    def not_yet_due_rest(self) -> Decimal:
+        return self.not_yet_due - self.not_yet_due_capital_repair
 
     @property
     def advance(self) -> Decimal:
@@ -215,7 +226,10 @@ def dashboard_for(*, account, today: dt.date) -> Dashboard:
     date has passed; an undated portion counts as overdue) and the part not
     yet due. An account whose statements have no ledger principal behind
     them (the engine sees no debt) is split FIFO over the statements
-    (:func:`split_debt`). A penalty accrues from day 31 after a due date:
+    (:func:`split_debt`). A penalty accrues from day 31 after a due date
+    (from the day after it on contributions for capital repair, ч. 14.1:
+    those are never in ``penalty_steps``, and the not-yet-due part of them
+    is named apart):
     ``penalty_steps`` say what to pay by when to avoid it, ``accruing`` what
     already carries one. Eight queries.
     """
@@ -251,6 +265,7 @@ def dashboard_for(*, account, today: dt.date) -> Dashboard:
         portions = split_debt(debt=debt, increases=_statement_increases(statements, later_rows, rules))
     overdue = sum((p.amount for p in portions if _is_overdue(p, today)), ZERO)
     not_yet_due = sum((p.amount for p in portions if not _is_overdue(p, today)), ZERO)
+    capital_repair = [p for p in portions if not _is_overdue(p, today) and p.rule == RULE_14_1]
 
     accruing = ZERO
     steps: dict[dt.date, Decimal] = defaultdict(Decimal)
@@ -308,4 +323,6 @@ def dashboard_for(*, account, today: dt.date) -> Dashboard:
                 -DASHBOARD_CHART_MONTHS:
             ]
         ],
+        not_yet_due_capital_repair=sum((p.amount for p in capital_repair), ZERO),
+        capital_repair_penalties_from=min((p.penalties_from for p in capital_repair), default=None),
     )

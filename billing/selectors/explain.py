@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 
 from billing.models import Charge
+from billing.penalties import RULE_14, RULE_14_1
 from eirc import periods
 from eirc.money import format_rub
 
@@ -303,11 +304,25 @@ def _day(value) -> str:
         return ""
 
 
+# The statute and the part of a period's debt a delay belongs to
+# (``parts[].rule``, billing.penalties.RULE_14 / RULE_14_1). Lines stored
+# before the split have no rule and read as before.
+STATUTE_PARTS = {
+    RULE_14: "По ЖК РФ ст. 155 ч. 14 (начисления, кроме взносов на капитальный ремонт)",
+    RULE_14_1: "По ЖК РФ ст. 155 ч. 14.1 (взносы на капитальный ремонт)",
+}
+
+
 def explain_delay(part: dict) -> str:
-    """One delay: a debt (or the part of it paid on one day) and its penalty."""
+    """One delay: a debt (or the part of it paid on one day) and its penalty;
+    led by the statute and the part of the period's debt it is for when the
+    line names its ``rule``."""
     amount, due = _dec(part.get("amount")), _day(part.get("due"))
     paid_on, rate_day = _day(part.get("paid_on")), _day(part.get("rate_day"))
     head = f"Долг {format_rub(amount)}" if amount is not None else "Долг"
+    statute = STATUTE_PARTS.get(str(part.get("rule", "")))
+    if statute:
+        head = f"{statute}: {head[0].lower()}{head[1:]}"
     if due:
         head += f" со сроком оплаты {due}"
     head += f", оплачен {paid_on}" if paid_on else (f", не оплачен на {rate_day}" if rate_day else "")

@@ -250,3 +250,16 @@ def test_a_bad_cell_of_an_xlsx_file_is_reported_by_its_row(city):
         run(city)
     assert ["accounts.xlsx", 3, "area", "не число («много»)"] in ImportRun.objects.get().errors
     assert PersonalAccount.objects.count() == 0
+
+
+def test_a_new_capital_repair_service_follows_ch_14_1_and_a_choice_made_in_the_admin_stays(city):
+    """«Взнос на капитальный ремонт» (code ``capital``) is created under ЖК РФ
+    ст. 155 ч. 14.1, the rest under ч. 14; a second load does not undo a
+    rule staff changed."""
+    run(city)
+    rules = dict(Service.objects.values_list("code", "penalty_rule"))
+    assert rules["capital"] == Service.PenaltyRule.CH14_1
+    assert {r for code, r in rules.items() if code != "capital"} == {Service.PenaltyRule.CH14}
+    Service.objects.filter(code="capital").update(penalty_rule=Service.PenaltyRule.CH14)
+    run(city)
+    assert Service.objects.get(code="capital").penalty_rule == Service.PenaltyRule.CH14

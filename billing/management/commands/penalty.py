@@ -4,15 +4,16 @@ One debt::
 
     manage.py penalty --amount 10000.00 --due 2026-03-15 --paid-on 2026-07-13
     manage.py penalty --amount 10000.00 --due 2026-03-15 --on 2026-07-13   # unpaid on 13.07.2026
+    manage.py penalty --amount 1000.00 --due 2026-04-15 --paid-on 2026-05-30 --capital-repair   # ч. 14.1
 
 Many (auditors, staff): rows ``amount,due,paid`` in, one result row per input
 row out (see :mod:`billing.penalties.batch`); an empty ``paid`` is computed
-as unpaid on ``--on`` (default: today)::
+as unpaid on ``--on`` (default: today); the batch follows ч. 14 only::
 
     manage.py penalty --csv IN.csv [--out OUT.csv] [--on 2026-07-13]
 
 A debt that cannot be computed (no key rate for the payment or calculation
-day, a debt due before 01.01.2016) is refused: a non-zero exit with the
+day, a ч. 14 debt due before 01.01.2016) is refused: a non-zero exit with the
 reason for one debt, the reason in the ``refusal`` column in a batch.
 """
 
@@ -22,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.penalties import PenaltyRefused, PenaltyResult, penalty_for, penalty_rules
+from billing.penalties import RULE_14, RULE_14_1, PenaltyRefused, PenaltyResult, penalty_for, penalty_rules
 from billing.penalties.batch import RowError, parse_date, penalty_csv
 from eirc import periods
 from eirc.money import format_rub
@@ -48,11 +49,17 @@ class Command(BaseCommand):
         parser.add_argument("--paid-on", "--paid", dest="paid_on", help="дата оплаты, если долг оплачен")
         parser.add_argument("--csv", dest="csv_in", help="файл CSV: amount,due,paid (пустой paid — не оплачен)")
         parser.add_argument("--out", help="куда записать результат CSV (по умолчанию — stdout)")
+        parser.add_argument(
+            "--capital-repair",
+            action="store_true",
+            help="взнос на капитальный ремонт: ЖК РФ ст. 155 ч. 14.1 (1/300 со следующего дня после срока)",
+        )
 
     def handle(self, *args, amount=None, due=None, on=None, paid_on=None, csv_in=None, out=None, **options):
+        rule = RULE_14_1 if options.get("capital_repair") else RULE_14
         if csv_in:
-            if amount or due or paid_on:
-                raise CommandError("--csv не сочетается с --amount, --due, --paid-on.")
+            if amount or due or paid_on or rule != RULE_14:
+                raise CommandError("--csv не сочетается с --amount, --due, --paid-on, --capital-repair.")
             return self._batch(csv_in, out, _date(on) if on else periods.today())
         if not amount or not due:
             raise CommandError("Нужны --amount и --due (и --paid-on или --on) или --csv ФАЙЛ.")
@@ -63,7 +70,9 @@ class Command(BaseCommand):
         paid = _date(paid_on) if paid_on else None
         calc_day = _date(on) if on else (paid or periods.today())
         try:
-            result = penalty_for(amount=value, due=_date(due), on=calc_day, paid_on=paid, rules=penalty_rules())
+            result = penalty_for(
+                amount=value, due=_date(due), on=calc_day, paid_on=paid, rules=penalty_rules(), rule=rule
+            )
         except PenaltyRefused as exc:
             raise CommandError(exc.message) from exc
         self._print(result)
@@ -75,7 +84,10 @@ class Command(BaseCommand):
             if result.paid_on and result.paid_on <= result.on
             else f"не оплачен на {result.on:%d.%m.%Y}"
         )
-        out.write(f"Долг {format_rub(result.amount)}, срок оплаты {result.due:%d.%m.%Y}, {status}")
+        statute = (
+            "ЖК РФ ст. 155 ч. 14.1 (взнос на капитальный ремонт)" if result.rule == RULE_14_1 else "ЖК РФ ст. 155 ч. 14"
+        )
+        out.write(f"Долг {format_rub(result.amount)}, срок оплаты {result.due:%d.%m.%Y}, {status}; {statute}")
         rate = result.rate
         if rate is not None:
             text = f"Ставка на всю просрочку: {rate.rate}% — ключевая ставка на {rate.day:%d.%m.%Y} ({rate.key_rate}%)"
@@ -85,7 +97,8 @@ class Command(BaseCommand):
         if result.moratorium_days:
             out.write(f"Дней моратория (пени не начисляются): {result.moratorium_days}")
         if not result.lines:
-            out.write("Пени нет: просрочка не более 30 дней или все её дни пришлись на мораторий.")
+            free = "просрочки нет" if result.rule == RULE_14_1 else "просрочка не более 30 дней"
+            out.write(f"Пени нет: {free} или все её дни пришлись на мораторий.")
         else:
             out.write(f"Дней по 1/300: {result.days_300}, по 1/130: {result.days_130}")
         for ln in result.lines:
