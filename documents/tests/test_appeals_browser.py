@@ -36,6 +36,8 @@ def test_resident_disputes_a_line_and_sees_the_recalculation(
     with resident_page(live_server.url, Client(), resident) as page:
         page.set_default_timeout(20000)
         page.goto(f"{live_server.url}/cabinet/receipts/{month.year}-{month.month}/print/")
+        # Not rendered yet: the «готовится» page says when it is ready (no reload of its own).
+        page.get_by_role("link", name="Открыть квитанцию для печати").click()
         link = page.locator("a.dispute-link").first
         service = re.search(r"«(.+)»", link.inner_text()).group(1)
         link.click()

@@ -6,7 +6,9 @@
    - data-watch-mode="away": the URL is the page itself, which answers
      something else once the work is done (the PDF, the print view); then the
      region says data-ready-text and the hidden [data-watch-ready] link
-     shows; an answer carrying [data-watch-failed] says data-failed-text;
+     shows — a file (the PDF) is also downloaded at once, as the resident
+     asked, while the page stays; an answer carrying [data-watch-failed]
+     says data-failed-text;
    - data-watch-mode="swap": the URL is the page itself; each answer's
      [data-watch-swap] element replaces ours, until the new one no longer
      carries data-pending; then the region says data-ready-text.
@@ -54,6 +56,8 @@
       later();
     } else if (type.indexOf("text/html") !== 0) {
       ready();
+      // The file the resident asked for: it downloads, the page stays.
+      window.location.assign(url);
     } else {
       response.text().then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
