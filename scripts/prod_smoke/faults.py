@@ -5,6 +5,9 @@ the middle of a receipts batch. Each returns its counts for the summary."""
 from __future__ import annotations
 
 import collections
+import contextlib
+import re
+import threading
 import time
 from decimal import Decimal
 
@@ -37,6 +40,59 @@ def restart(stack, name: str, *, crash: bool, ready: str) -> None:
         stack.stop(name)
     stack.start(name)
     wait_for_log(stack, name, ready, since)
+
+
+UNITS = {"web": "eirc-web.service", "worker": "eirc-worker.service", "beat": "eirc-beat.service"}
+READY = {"web": "Booting worker", "worker": "ready.", "beat": "beat: Starting..."}
+
+
+def restart_sec(stack, name: str) -> float:
+    """``RestartSec`` of the unit, which must say ``Restart=always``: the
+    smoke restarts a process only as production's systemd would."""
+    text = (stack.base / "deploy" / "systemd" / UNITS[name]).read_text()
+    if not re.search(r"^Restart=always$", text, re.M):
+        raise AssertionError(f"deploy/systemd/{UNITS[name]} has no Restart=always")
+    found = re.search(r"^RestartSec=(\d+)$", text, re.M)
+    return float(found.group(1)) if found else 0.1
+
+
+@contextlib.contextmanager
+def systemd_restarts(stack, names=("web", "worker", "beat")):
+    """While the block runs, do what systemd's ``Restart=always`` does: a
+    process that exits is started again after its unit's ``RestartSec``.
+    Celery's worker can exit on a broker lost at the instant of an ack
+    («Unrecoverable error» in kombu's Redis transport, celery/celery#8030 and
+    kin); production's unit brings it back, so the smoke does the same and
+    counts it. Yields the list of restarts (names)."""
+    restarts: list[str] = []
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def watch():
+        try:
+            while not done.wait(0.5):
+                for name in names:
+                    if name in stack.procs and not stack.alive(name):
+                        print(
+                            f"prod-smoke:   {name} exited; started again after RestartSec, as systemd does", flush=True
+                        )
+                        since = (stack.logs / f"{name}.log").stat().st_size
+                        time.sleep(restart_sec(stack, name))
+                        stack.start(name)
+                        wait_for_log(stack, name, READY[name], since)
+                        restarts.append(name)
+        except BaseException as exc:  # re-raised in the caller's thread
+            failures.append(exc)
+
+    watcher = threading.Thread(target=watch, name="systemd-restarts", daemon=True)
+    watcher.start()
+    try:
+        yield restarts
+    finally:
+        done.set()
+        watcher.join()
+    if failures:
+        raise failures[0]
 
 
 # What beat sends for the entry, sent by hand: a second beat's trigger.
@@ -101,6 +157,12 @@ def redis_outage(stack, facts, payers: list[Resident], answers: list) -> dict:
         for i, (number, bill) in enumerate(facts.unheld_accounts(3), start=1)
     ]
     emails_before = {p.email: len(mails(stack.inbox, p.email, "зачислен")) for p in payers}
+    with systemd_restarts(stack) as restarts:
+        result = _outage(stack, facts, payers, answers, newcomers, emails_before)
+    return {**result, "restarts": restarts}
+
+
+def _outage(stack, facts, payers, answers, newcomers, emails_before) -> dict:
     first = len(answers)
     stack.stop_redis()
     stopped = time.monotonic()
