@@ -70,3 +70,20 @@ def test_a_terminated_backend_is_found_and_the_next_request_reconnects(connectio
     close_old_connections()
     assert Period.objects.count() >= 0
     assert connection.connection.get_backend_pid() != old_pid
+
+
+def test_a_connection_left_in_a_failed_transaction_is_asked_with_select_one(connection):
+    """Not idle (here: a failed transaction the socket says nothing about):
+    the server is asked, and a connection that cannot go on is not usable."""
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.autocommit = False
+    try:
+        with raw.cursor() as cursor, pytest.raises(psycopg2.errors.DivisionByZero):
+            cursor.execute("SELECT 1 / 0")
+        with _select_one_spy() as select_one:
+            assert not connection.is_usable()
+        select_one.assert_called_once()
+    finally:
+        raw.rollback()
+        raw.autocommit = True
