@@ -93,9 +93,7 @@ def register_view(request, admin_site):
         account, kind = find.cleaned_data["account"], find.cleaned_data["kind"]
         form = RegisterForm(request.POST or None, request.FILES or None, kind=kind)
         if request.method == "POST" and form.is_valid():
-            data = dict(form.cleaned_data)
-            if data.get("charge_id") and sel.charge_line_for(account=account, charge_id=data["charge_id"]) is None:
-                data["charge_id"] = None
+            data = dict(form.cleaned_data)  # a foreign charge line is dropped by appeal_validate
             try:
                 appeal, created = services.appeal_register(
                     operator=request.user,

@@ -60,13 +60,7 @@ def appeal_new(request, kind: str):
     if request.method == "POST":
         form = AppealForm(request.POST, request.FILES, kind=kind_obj)
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            # Only a line of this account may be named; a foreign id is dropped.
-            if (
-                data.get("charge_id")
-                and sel.charge_line_for(account=request.account, charge_id=data["charge_id"]) is None
-            ):
-                data["charge_id"] = None
+            data = dict(form.cleaned_data)  # a foreign charge line is dropped by appeal_validate
             try:
                 appeal, created = services.appeal_file(
                     user=request.user,

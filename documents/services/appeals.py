@@ -36,6 +36,7 @@ from documents.models import (
     AppealStatusChange,
     IssuedDocument,
 )
+from documents.selectors_appeals import charge_line_for
 from documents.services.registry import register_document, replace_file
 from eirc import jobs, mail, workdays
 from eirc import periods as P
@@ -78,9 +79,11 @@ def _text(data: dict, *, required: bool) -> str:
     return text
 
 
-def appeal_validate(*, kind: AppealKind, data: dict, today: dt.date) -> tuple[dict, str]:
+def appeal_validate(*, kind: AppealKind, data: dict, today: dt.date, account=None) -> tuple[dict, str]:
     """(fields to store, text) of a request of ``kind`` from the form's
-    ``data``; ``DomainError`` with the field at fault otherwise."""
+    ``data`` for ``account``; ``DomainError`` with the field at fault
+    otherwise. A charge line named by id must be one of ``account``'s: a
+    foreign or unknown id is dropped."""
     F = AppealKind.Form
     fields: dict = {}
     if kind.form == F.ABSENCE:
@@ -118,6 +121,10 @@ def appeal_validate(*, kind: AppealKind, data: dict, today: dt.date) -> tuple[di
         fields = {"service": service, "started_on": start.isoformat(), "ended_on": end.isoformat() if end else ""}
         return fields, _text(data, required=True)
     if kind.form == F.CHARGE:
+        if data.get("charge_id") and (
+            account is None or charge_line_for(account=account, charge_id=data["charge_id"]) is None
+        ):
+            data = {**data, "charge_id": None}
         for key in ("charge_id", "period", "service", "amount"):
             if data.get(key) not in (None, ""):
                 fields[key] = str(data[key])[:120]
@@ -174,15 +181,13 @@ def appeal_file(*, user, account, kind: AppealKind, token: uuid.UUID, data: dict
     ``token``: the same form sent twice returns the request filed the first
     time (``created`` false). Raises ``DomainError`` for invalid fields or
     files."""
-    existing = Appeal.objects.filter(token=token).first()
+    existing = filed_with(token, owner={"user_id": user.pk})
     if existing is not None:
-        if existing.user_id != user.pk:
-            raise DomainError("Форма устарела. Откройте её заново.", code="token")
         return existing, False
     if not kind.is_active:
         raise DomainError("Этот вид обращений сейчас не принимается.", code="kind")
     today = P.today()
-    fields, text = appeal_validate(kind=kind, data=data, today=today)
+    fields, text = appeal_validate(kind=kind, data=data, today=today, account=account)
     files = clean_uploads(uploads)
     try:
         appeal = appeal_create(
@@ -199,11 +204,21 @@ def appeal_file(*, user, account, kind: AppealKind, token: uuid.UUID, data: dict
         )
     except IntegrityError:
         # The same form sent twice at once: the first one won.
-        existing = Appeal.objects.filter(token=token, user=user).first()
+        existing = filed_with(token, owner={"user_id": user.pk})
         if existing is None:
             raise
         return existing, False
     return appeal, True
+
+
+def filed_with(token: uuid.UUID, *, owner: dict) -> Appeal | None:
+    """The request a form's one-time ``token`` already filed (a double
+    submit), or None; ``owner`` (field → value: the login, or the registering
+    operator) must match, else the form is refused as stale."""
+    existing = Appeal.objects.filter(token=token).first()
+    if existing is not None and any(getattr(existing, k) != v for k, v in owner.items()):
+        raise DomainError("Форма устарела. Откройте её заново.", code="token")
+    return existing
 
 
 def appeal_create(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import AccountLink
 from documents.appeal_files import clean_uploads
 from documents.models import Appeal, AppealKind
-from documents.services.appeals import appeal_create, appeal_validate, contact_email
+from documents.services.appeals import appeal_create, appeal_validate, contact_email, filed_with
 from eirc import periods as P
 from eirc.errors import DomainError
 
@@ -71,10 +71,8 @@ def appeal_register(
     The deadline counts from the day of the contact in Europe/Simferopol.
     Idempotent by ``token`` (a double submit returns the first request).
     Raises ``DomainError`` with the field at fault."""
-    existing = Appeal.objects.filter(token=token).first()
+    existing = filed_with(token, owner={"registered_by_id": operator.pk})
     if existing is not None:
-        if existing.registered_by_id != operator.pk:
-            raise DomainError("Форма устарела. Откройте её заново.", code="token")
         return existing, False
     if channel not in OPERATOR_CHANNELS:
         raise DomainError("Выберите способ обращения.", code="channel", field="channel")
@@ -95,7 +93,9 @@ def appeal_register(
             code="contact",
             field="applicant_contact",
         )
-    fields, text = appeal_validate(kind=kind, data=data, today=timezone.localtime(contacted_at, P.TZ).date())
+    fields, text = appeal_validate(
+        kind=kind, data=data, today=timezone.localtime(contacted_at, P.TZ).date(), account=account
+    )
     files = clean_uploads(uploads)
     try:
         appeal = appeal_create(
@@ -115,7 +115,7 @@ def appeal_register(
             applicant_contact=contact,
         )
     except IntegrityError:
-        existing = Appeal.objects.filter(token=token, registered_by=operator).first()
+        existing = filed_with(token, owner={"registered_by_id": operator.pk})
         if existing is None:
             raise
         return existing, False

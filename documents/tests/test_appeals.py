@@ -408,3 +408,18 @@ def test_staff_open_a_requests_file_in_admin_and_a_resident_cannot(client, resid
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 scan"
+
+
+@pytest.mark.django_db
+def test_a_charge_request_naming_another_accounts_line_keeps_no_line(client):
+    """Only a line of the request's own account may be named: a foreign id
+    is dropped (``appeal_validate``), the request itself is filed."""
+    from eirc.tests.factories import AccountLinkFactory, ChargeFactory, PersonalAccountFactory
+
+    link = AccountLinkFactory(account=PersonalAccountFactory(number="1000007701"))
+    own, foreign = ChargeFactory(account=link.account), ChargeFactory(account=PersonalAccountFactory())
+    client.force_login(link.user)
+    for charge in (foreign, own):
+        _file(client, "charge", {"charge_id": charge.pk, "text": "Проверьте начисление"})
+    appeals = list(Appeal.objects.order_by("pk"))
+    assert [a.fields.get("charge_id") for a in appeals] == [None, str(own.pk)]
